@@ -1,0 +1,53 @@
+"""Schema migrations (Alembic), callable from code: the only way the schema changes."""
+
+from __future__ import annotations
+
+import io
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from lcdb.db import create_engine
+
+VERSION_TABLE_SCHEMA = "lcdb_internal"
+
+
+def alembic_config(url: str, *, output: io.StringIO | None = None) -> Config:
+    config = Config(stdout=output) if output is not None else Config()
+    config.set_main_option("script_location", str(resources.files("migrations")))
+    # ConfigParser interpolation: a password containing % must be escaped.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    create_engine(url).dispose()  # fail early with a clear message if unreachable or too old
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    create_engine(url).dispose()
+    command.downgrade(alembic_config(url), revision)
+
+
+def current(url: str) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"version_table_schema": VERSION_TABLE_SCHEMA}
+            )
+            return context.get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head() -> str:
+    script = ScriptDirectory.from_config(alembic_config("postgresql://unused"))
+    revision = script.get_current_head()
+    assert revision is not None, "the migrations directory has no head revision"
+    return revision

@@ -1,0 +1,1 @@
+"""Mission extensions of the base model; importing a module registers its subclasses."""

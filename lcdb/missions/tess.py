@@ -1,0 +1,115 @@
+"""TESS: the worked example of extending LightcurveDB for a mission.
+
+Everything TESS-specific lives here as subclasses of the base models (single-table
+inheritance), so adding a mission never edits the base classes: the subclass's columns are
+added to the base table by a migration and rows are told apart by their ``type``.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from lcdb.models.base import described
+from lcdb.models.observation import Observation
+from lcdb.models.quality import QualityFlagArray
+
+TESS_OBSERVATION = "tess_observation"
+TESS_QUALITY_FLAGS = "tess_quality_flags"
+
+
+class TESSObservation(Observation):
+    """One TESS sector seen by one instrument at one cadence (about 27.4 days, two orbits)."""
+
+    __mapper_args__ = {"polymorphic_identity": TESS_OBSERVATION}
+
+    sector: orm.Mapped[int | None] = orm.mapped_column(
+        sa.SmallInteger, index=True, **described("TESS sector number", ucd="obs.sequence")
+    )
+    orbit_number: orm.Mapped[int | None] = orm.mapped_column(
+        sa.SmallInteger, **described("First spacecraft orbit of the sector", ucd="obs.sequence")
+    )
+    cadence_seconds: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Time between cadences (20, 120, 200, 600 or 1800)", unit="s", ucd="time.interval"
+        ),
+    )
+
+
+Observation.__table__.append_constraint(
+    sa.CheckConstraint(
+        f"type <> '{TESS_OBSERVATION}' OR (sector IS NOT NULL AND sector > 0)",
+        name="tess_has_sector",
+    )
+)
+
+
+class TESSQualityBit(enum.IntFlag):
+    """SPOC quality bits (TESS Science Data Products Description Document, table of QUALITY).
+
+    The names follow lightkurve's `TessQualityFlags`, which users already know.
+    """
+
+    AttitudeTweak = 1
+    SafeMode = 2
+    CoarsePoint = 4
+    EarthPoint = 8
+    Argabrightening = 16
+    Desat = 32  # reaction-wheel desaturation (momentum dump)
+    ApertureCosmic = 64  # cosmic ray in the optimal aperture
+    ManualExclude = 128
+    Discontinuity = 256  # discontinuity corrected
+    ImpulsiveOutlier = 512
+    CollateralCosmic = 1024  # cosmic ray in collateral data
+    Straylight = 2048  # Earth or Moon stray light (set by MIT)
+    Straylight2 = 4096  # scattered-light exclude (set by SPOC)
+    PlanetSearchExclude = 8192
+    BadCalibrationExclude = 16384
+    InsufficientTargets = 32768  # insufficient targets for error correction
+
+
+class TESSQualityMask(enum.IntFlag):
+    """Named combinations of bits for filtering, as lightkurve defines them."""
+
+    NONE = 0
+    DEFAULT = (
+        TESSQualityBit.AttitudeTweak
+        | TESSQualityBit.SafeMode
+        | TESSQualityBit.CoarsePoint
+        | TESSQualityBit.EarthPoint
+        | TESSQualityBit.Argabrightening
+        | TESSQualityBit.Desat
+        | TESSQualityBit.ManualExclude
+        | TESSQualityBit.ImpulsiveOutlier
+        | TESSQualityBit.BadCalibrationExclude
+    )
+    HARD = (
+        DEFAULT
+        | TESSQualityBit.ApertureCosmic
+        | TESSQualityBit.CollateralCosmic
+        | TESSQualityBit.Straylight
+    )
+    HARDEST = (1 << 16) - 1
+
+
+class TESSQualityFlags(QualityFlagArray):
+    """SPOC QUALITY words for a target (or a whole observation) with named bit tests."""
+
+    __mapper_args__ = {"polymorphic_identity": TESS_QUALITY_FLAGS}
+
+    def mask(self, bits: int = TESSQualityMask.DEFAULT) -> np.ndarray:
+        """True where any of `bits` is set: the cadences a user normally drops."""
+        return (np.asarray(self.quality_flags, dtype=np.int32) & np.int32(int(bits))) != 0
+
+    def good(self, bits: int = TESSQualityMask.DEFAULT) -> np.ndarray:
+        """True where none of `bits` is set."""
+        return ~self.mask(bits)
+
+    @staticmethod
+    def decode(word: int) -> list[str]:
+        """Names of the bits set in one flag word, lowest bit first."""
+        return [bit.name or str(int(bit)) for bit in TESSQualityBit if int(word) & bit]

@@ -1,0 +1,150 @@
+"""Lightcurve datasets, how they were made, and the lineage between them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from lcdb.models.base import Base, NameAndDescription, described
+from lcdb.models.types import float64_array
+
+if TYPE_CHECKING:
+    from lcdb.models.mission import Target
+    from lcdb.models.observation import Observation
+
+
+class PhotometricSource(NameAndDescription, Base):
+    """How photometry was extracted (an aperture, a PSF fit...)."""
+
+    __tablename__ = "photometric_source"
+    __table_args__ = {"comment": "Ways photometry was extracted, e.g. an aperture"}
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer,
+        sa.Identity(),
+        primary_key=True,
+        **described("Photometric source identifier", ucd="meta.id;meta.main"),
+    )
+    datasets: orm.Mapped[list[DataSet]] = orm.relationship(
+        back_populates="photometric_source", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ProcessingMethod(NameAndDescription, Base):
+    """A one-to-one transformation applied to a dataset, e.g. PDC detrending."""
+
+    __tablename__ = "processing_method"
+    __table_args__ = {"comment": "Processing steps applied to datasets, e.g. detrending"}
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer,
+        sa.Identity(),
+        primary_key=True,
+        **described("Processing method identifier", ucd="meta.id;meta.main"),
+    )
+    datasets: orm.Mapped[list[DataSet]] = orm.relationship(
+        back_populates="processing_method", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class DataSetHierarchy(Base):
+    """Lineage edge: the child dataset was derived from the source dataset."""
+
+    __tablename__ = "datasethierarchy"
+    __table_args__ = (
+        sa.CheckConstraint("source_dataset_id <> child_dataset_id", name="not_self_derived"),
+        {"comment": "Lineage between datasets: child derived from source"},
+    )
+
+    source_dataset_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("dataset.id", ondelete="CASCADE"),
+        primary_key=True,
+        **described("Dataset the child was derived from", ucd="meta.id;meta.dataset"),
+    )
+    child_dataset_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("dataset.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+        **described("Derived dataset", ucd="meta.id;meta.dataset"),
+    )
+
+
+class DataSet(Base):
+    """One lightcurve: the flux values (and errors) of a target in an observation.
+
+    A whole lightcurve is one row with array columns, so storage stays close to the raw array
+    bytes and a lightcurve is read with one index lookup.
+    """
+
+    __tablename__ = "dataset"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "errors IS NULL OR cardinality(errors) = cardinality(values)",
+            name="errors_match_values",
+        ),
+        {"comment": "Lightcurves: flux values and errors of a target in an observation"},
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer,
+        sa.Identity(),
+        primary_key=True,
+        **described("Dataset identifier", ucd="meta.id;meta.dataset;meta.main"),
+    )
+    target_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("target.id", ondelete="CASCADE"),
+        index=True,
+        **described("Target", ucd="meta.id"),
+    )
+    observation_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("observation.id", ondelete="CASCADE"),
+        index=True,
+        **described("Observation", ucd="meta.id"),
+    )
+    photometric_method_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("photometric_source.id", ondelete="CASCADE"),
+        index=True,
+        **described("How the photometry was extracted", ucd="meta.id"),
+    )
+    processing_method_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("processing_method.id", ondelete="CASCADE"),
+        index=True,
+        **described("How the data were processed; NULL for raw photometry", ucd="meta.id"),
+    )
+    values: orm.Mapped[np.ndarray] = orm.mapped_column(
+        float64_array(),
+        **described("Flux values, one per cadence", unit="electron/s", ucd="phot.flux"),
+    )
+    errors: orm.Mapped[np.ndarray | None] = orm.mapped_column(
+        float64_array(),
+        **described(
+            "Flux uncertainties, one per value", unit="electron/s", ucd="stat.error;phot.flux"
+        ),
+    )
+
+    target: orm.Mapped[Target] = orm.relationship(back_populates="datasets")
+    observation: orm.Mapped[Observation] = orm.relationship(back_populates="datasets")
+    photometric_source: orm.Mapped[PhotometricSource | None] = orm.relationship(
+        back_populates="datasets"
+    )
+    processing_method: orm.Mapped[ProcessingMethod | None] = orm.relationship(
+        back_populates="datasets"
+    )
+
+    source_datasets: orm.Mapped[list[DataSet]] = orm.relationship(
+        secondary="lcdb.datasethierarchy",
+        primaryjoin="DataSet.id == DataSetHierarchy.child_dataset_id",
+        secondaryjoin="DataSet.id == DataSetHierarchy.source_dataset_id",
+        back_populates="derived_datasets",
+        passive_deletes=True,
+    )
+    derived_datasets: orm.Mapped[list[DataSet]] = orm.relationship(
+        secondary="lcdb.datasethierarchy",
+        primaryjoin="DataSet.id == DataSetHierarchy.source_dataset_id",
+        secondaryjoin="DataSet.id == DataSetHierarchy.child_dataset_id",
+        back_populates="source_datasets",
+        passive_deletes=True,
+    )

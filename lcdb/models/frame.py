@@ -1,0 +1,83 @@
+"""FITS frames: one row per image file, with the primary keywords a FITS reader needs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from lcdb.models.base import Base, CreatedOn, described
+from lcdb.models.types import int32_array
+
+if TYPE_CHECKING:
+    from lcdb.models.observation import Observation
+
+
+class FITSFrame(CreatedOn, Base):
+    """A FITS image (e.g. a TESS full-frame image), polymorphic on ``type``.
+
+    The checks encode the FITS standard (allowed BITPIX values, one NAXISn per axis) so that a
+    malformed header is refused at load time rather than discovered by a user.
+    """
+
+    __tablename__ = "fits_frame"
+    __table_args__ = (
+        sa.UniqueConstraint("type", "cadence"),
+        sa.CheckConstraint("bitpix IN (8, 16, 32, 64, -32, -64)", name="bitpix_allowed"),
+        sa.CheckConstraint("naxis >= 0 AND naxis <= 999", name="naxis_range"),
+        sa.CheckConstraint("cardinality(naxis_values) = naxis", name="naxis_values_match"),
+        {"comment": "FITS frames (image files) and their primary header keywords"},
+    )
+    __mapper_args__ = {"polymorphic_identity": "basefits", "polymorphic_on": "type"}
+
+    id: orm.Mapped[int] = orm.mapped_column(
+        sa.BigInteger,
+        sa.Identity(),
+        primary_key=True,
+        **described("Frame identifier", ucd="meta.id;meta.main"),
+    )
+    type: orm.Mapped[str] = orm.mapped_column(
+        sa.String(64), index=True, **described("Kind of frame (subclass)", ucd="meta.code.class")
+    )
+    cadence: orm.Mapped[int] = orm.mapped_column(
+        sa.BigInteger,
+        index=True,
+        **described("Cadence number of the frame", ucd="meta.number;time", principal=True),
+    )
+    observation_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("observation.id", ondelete="CASCADE"),
+        index=True,
+        **described("Observation", ucd="meta.id"),
+    )
+    simple: orm.Mapped[bool] = orm.mapped_column(
+        **described("FITS SIMPLE: the file conforms to the FITS standard")
+    )
+    bitpix: orm.Mapped[int] = orm.mapped_column(
+        sa.SmallInteger, **described("FITS BITPIX: bits per data value")
+    )
+    naxis: orm.Mapped[int] = orm.mapped_column(
+        sa.SmallInteger, **described("FITS NAXIS: number of axes")
+    )
+    naxis_values: orm.Mapped[np.ndarray] = orm.mapped_column(
+        int32_array(), **described("FITS NAXIS1..NAXISn: length of each axis", unit="pix")
+    )
+    extended: orm.Mapped[bool] = orm.mapped_column(
+        **described("FITS EXTEND: the file may contain extensions")
+    )
+    bscale: orm.Mapped[float] = orm.mapped_column(
+        sa.Float(precision=53),
+        server_default=sa.text("1.0"),
+        **described("FITS BSCALE: physical = BZERO + BSCALE * stored"),
+    )
+    bzero: orm.Mapped[float] = orm.mapped_column(
+        sa.Float(precision=53),
+        server_default=sa.text("0.0"),
+        **described("FITS BZERO: physical value of stored zero"),
+    )
+    file_path: orm.Mapped[str | None] = orm.mapped_column(
+        sa.Text, **described("Path of the FITS file in the archive", ucd="meta.ref.url")
+    )
+
+    observation: orm.Mapped[Observation] = orm.relationship(back_populates="fits_frames")

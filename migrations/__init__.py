@@ -1,0 +1,1 @@
+"""Alembic migrations for the lcdb-tap database (run them with `lcdb-tap db upgrade`)."""

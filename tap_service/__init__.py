@@ -1,0 +1,1 @@
+"""The HTTP service: TAP, UWS, VOSI and DataLink over the LightcurveDB archive."""
