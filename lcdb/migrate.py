@@ -13,6 +13,14 @@ from alembic.script import ScriptDirectory
 from lcdb.db import create_engine
 
 VERSION_TABLE_SCHEMA = "lcdb_internal"
+MANAGED_SCHEMAS = frozenset({"lcdb", VERSION_TABLE_SCHEMA})
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Autogenerate compares only our schemas, never an operator's other tables."""
+    if type_ == "schema":
+        return name in MANAGED_SCHEMAS
+    return True
 
 
 def alembic_config(url: str, *, output: io.StringIO | None = None) -> Config:

@@ -6,17 +6,8 @@ import sqlalchemy as sa
 from alembic import context
 
 from lcdb.db import normalise_url
-from lcdb.migrate import VERSION_TABLE_SCHEMA
+from lcdb.migrate import VERSION_TABLE_SCHEMA, include_name
 from lcdb.schema import metadata
-
-MANAGED_SCHEMAS = {"lcdb", VERSION_TABLE_SCHEMA}
-
-
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Autogenerate compares only our schemas, never an operator's other tables."""
-    if type_ == "schema":
-        return name in MANAGED_SCHEMAS
-    return True
 
 
 def run_migrations_online() -> None:

@@ -24,7 +24,7 @@ TESS_QUALITY_FLAGS = "tess_quality_flags"
 class TESSObservation(Observation):
     """One TESS sector seen by one instrument at one cadence (about 27.4 days, two orbits)."""
 
-    __mapper_args__ = {"polymorphic_identity": TESS_OBSERVATION}
+    __mapper_args__ = {"polymorphic_identity": TESS_OBSERVATION, "polymorphic_load": "inline"}
 
     sector: orm.Mapped[int | None] = orm.mapped_column(
         sa.SmallInteger, index=True, **described("TESS sector number", ucd="obs.sequence")
@@ -99,7 +99,7 @@ class TESSQualityMask(enum.IntFlag):
 class TESSQualityFlags(QualityFlagArray):
     """SPOC QUALITY words for a target (or a whole observation) with named bit tests."""
 
-    __mapper_args__ = {"polymorphic_identity": TESS_QUALITY_FLAGS}
+    __mapper_args__ = {"polymorphic_identity": TESS_QUALITY_FLAGS, "polymorphic_load": "inline"}
 
     def mask(self, bits: int = TESSQualityMask.DEFAULT) -> np.ndarray:
         """True where any of `bits` is set: the cadences a user normally drops."""
