@@ -1,0 +1,88 @@
+"""ADQL 2.1 -> PostgreSQL: parse, check against a catalog, translate.
+
+A pure library: no database access and nothing imported from the service, so it can be
+tested and benchmarked on its own. The service calls :func:`compile`; :func:`translate`
+and :func:`parse` serve tools and tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adql import ast
+from adql.catalog import Catalog, Column, Table
+from adql.errors import ADQLError, ADQLSemanticError, ADQLSyntaxError
+from adql.functions import FUNCTIONS, language_features
+from adql.generate import Generator
+from adql.geometry import GeometryTranslator, UnsupportedGeometry
+from adql.limits import for_query
+from adql.metadata import OutputColumn, output_column
+from adql.parser import parse
+from adql.resolve import resolve
+
+__all__ = [
+    "FUNCTIONS",
+    "ADQLError",
+    "ADQLSemanticError",
+    "ADQLSyntaxError",
+    "Catalog",
+    "Column",
+    "Compiled",
+    "GeometryTranslator",
+    "OutputColumn",
+    "Table",
+    "ast",
+    "compile",
+    "language_features",
+    "parse",
+    "translate",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A checked query: the SQL to run, the result's columns, and the overflow limit.
+
+    ``row_limit`` is the MAXREC the executor compares the row count with (the SQL asks for
+    one row more); None when MAXREC cannot truncate the result.
+    """
+
+    sql: str
+    columns: tuple[OutputColumn, ...]
+    row_limit: int | None
+
+
+def compile(
+    query: str,
+    schema: Catalog,
+    *,
+    maxrec: int | None = None,
+    geometry: GeometryTranslator | None = None,
+) -> Compiled:
+    """Parse, resolve against ``schema`` and translate ``query``."""
+    tree = parse(query)
+    try:
+        resolution = resolve(tree, schema)
+        limit = for_query(tree, maxrec)
+        sql = Generator(resolution, geometry or UnsupportedGeometry()).query(tree, limit.limit)
+    except ADQLError as exc:
+        raise exc.with_source(query) from None
+    columns = tuple(output_column(o.name, o.info) for o in resolution.result)
+    return Compiled(sql, columns, limit.row_limit)
+
+
+def translate(
+    query: str,
+    schema: Catalog | None = None,
+    *,
+    maxrec: int | None = None,
+    geometry: GeometryTranslator | None = None,
+) -> str:
+    """PostgreSQL for ``query``; without a schema names are translated as written."""
+    tree = parse(query)
+    try:
+        resolution = resolve(tree, schema)
+        limit = for_query(tree, maxrec)
+        return Generator(resolution, geometry or UnsupportedGeometry()).query(tree, limit.limit)
+    except ADQLError as exc:
+        raise exc.with_source(query) from None

@@ -1,0 +1,329 @@
+"""Resolved tree -> PostgreSQL text: the only place SQL is written.
+
+Nothing the user typed is pasted: identifiers are emitted only after resolution and always
+double-quoted (embedded quotes doubled), string literals are re-escaped by doubling quotes
+(``standard_conforming_strings`` is on in every supported PostgreSQL, so backslashes are
+plain characters), numbers are re-emitted from validated tokens, and functions come from
+the whitelist in :mod:`adql.functions`. One method per node type, looked up in a table;
+a node without a method is an internal error, never silently dropped. Output is one line
+with fixed spacing so golden tests compare exactly.
+
+PostgreSQL semantics that differ from ADQL's are fixed here: ``/`` between integers
+truncates in PostgreSQL but ADQL's arithmetic is on real numbers (all its math functions
+take and return doubles), so integer division is done in double precision; LIKE gets
+``ESCAPE ''`` because ADQL, like SQL, has no default escape character while PostgreSQL
+uses backslash; ``flag = 1`` on a BOOLEAN becomes ``flag = TRUE`` (ADQL 2.1 §3.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from adql import ast
+from adql.functions import FUNCTIONS
+from adql.geometry import GeometryTranslator
+from adql.metadata import ExprInfo
+from adql.resolve import ColumnBinding, OutputItem, Resolution
+
+_JOIN_KEYWORDS = {
+    ast.JoinType.INNER: "JOIN", ast.JoinType.LEFT: "LEFT OUTER JOIN",
+    ast.JoinType.RIGHT: "RIGHT OUTER JOIN", ast.JoinType.FULL: "FULL OUTER JOIN",
+    ast.JoinType.CROSS: "CROSS JOIN",
+}
+_PG_TYPES = {"SMALLINT": "SMALLINT", "INTEGER": "INTEGER", "BIGINT": "BIGINT",
+             "REAL": "REAL", "DOUBLE PRECISION": "DOUBLE PRECISION", "TIMESTAMP": "TIMESTAMP",
+             "CHAR": "CHAR", "VARCHAR": "VARCHAR"}
+_OP_GROUP = {"||": 0, "+": 1, "-": 1, "*": 2, "/": 2}
+_FLOATS = frozenset(("float", "double"))
+_UNKNOWN = ExprInfo(None)
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class Generator:
+    def __init__(self, resolution: Resolution, geometry: GeometryTranslator) -> None:
+        self.r = resolution
+        self.geometry = geometry
+        self._dispatch: dict[type, Callable[[Any], str]] = {
+            ast.ColumnRef: self.column_ref, ast.NumericLiteral: self.numeric_literal,
+            ast.HexLiteral: self.hex_literal, ast.StringLiteral: self.string_literal,
+            ast.BooleanLiteral: self.boolean_literal, ast.NullLiteral: self.null_literal,
+            ast.UnaryOp: self.unary_op, ast.BinaryOp: self.binary_op,
+            ast.FunctionCall: self.function_call, ast.GeometryFunction: self.geometry_function,
+            ast.SetFunction: self.set_function, ast.Cast: self.cast,
+            ast.ScalarSubquery: self.scalar_subquery, ast.Comparison: self.comparison,
+            ast.Between: self.between, ast.Like: self.like, ast.IsNull: self.is_null,
+            ast.InList: self.in_list, ast.InSubquery: self.in_subquery,
+            ast.Exists: self.exists, ast.And: self.and_, ast.Or: self.or_, ast.Not: self.not_,
+        }
+
+    # ------------------------------------------------------------------------ queries
+
+    def query(self, query: ast.Query, limit: int | None) -> str:
+        prefix = ""
+        if query.with_:
+            ctes = ", ".join(
+                f"{quote_ident(self.r.ctes[id(c)])} AS ({self.select_expression(c.query)})"
+                for c in query.with_)
+            prefix = f"WITH {ctes} "
+        return prefix + self.select_expression(query.body, limit, outermost=True)
+
+    def select_expression(self, expr: ast.SelectExpression, limit: int | None = None,
+                          outermost: bool = False) -> str:
+        body = expr.body
+        if isinstance(body, ast.Select):
+            sql = self.select(body)
+            if not outermost:
+                limit = body.top
+        else:
+            sql = self.term(body, None)
+        if expr.order_by:
+            sql += " ORDER BY " + ", ".join(self.order_item(o) for o in expr.order_by)
+        if limit is not None:
+            sql += f" LIMIT {limit}"
+        if expr.offset is not None:
+            sql += f" OFFSET {expr.offset}"
+        return sql
+
+    def term(self, term: ast.QueryTerm, parent: ast.SetOperation | None) -> str:
+        if isinstance(term, ast.Select):
+            if term.top is not None:
+                return f"({self.select(term)} LIMIT {term.top})"
+            return self.select(term)
+        if isinstance(term, ast.SelectExpression):
+            return f"({self.select_expression(term)})"
+        sql = (f"{self.term(term.left, term)} {term.op.value}{' ALL' if term.all else ''} "
+               f"{self.set_operand(term.right)}")
+        if parent is not None:
+            return f"({sql})"
+        return sql
+
+    def set_operand(self, term: ast.QueryTerm) -> str:
+        return self.term(term, term if isinstance(term, ast.SetOperation) else None)
+
+    def select(self, select: ast.Select) -> str:
+        parts = ["SELECT"]
+        if select.quantifier is ast.SetQuantifier.DISTINCT:
+            parts.append("DISTINCT")
+        parts.append(", ".join(self.output(o) for o in self.r.outputs[id(select)]))
+        parts.append("FROM " + ", ".join(self.from_item(f) for f in select.from_))
+        if select.where is not None:
+            parts.append("WHERE " + self.expr(select.where))
+        if select.group_by:
+            outputs = self.r.outputs[id(select)]
+            parts.append("GROUP BY " + ", ".join(self.group_item(g, outputs)
+                                                 for g in select.group_by))
+        if select.having is not None:
+            parts.append("HAVING " + self.expr(select.having))
+        return " ".join(parts)
+
+    def output(self, out: OutputItem) -> str:
+        if out.star is not None:
+            return "".join(quote_ident(p) + "." for p in out.star) + "*"
+        return f"{self.output_value(out)} AS {quote_ident(out.name)}"
+
+    def output_value(self, out: OutputItem) -> str:
+        if out.column is not None:
+            return self.binding(out.column)
+        assert out.expr is not None
+        return self.expr(out.expr)
+
+    def group_item(self, expr: ast.Expression, outputs: list[OutputItem]) -> str:
+        alias = self.r.group_aliases.get(id(expr))
+        if alias is None:
+            return self.expr(expr)
+        # Group by the aliased expression itself: in PostgreSQL a bare name in GROUP BY
+        # prefers an input column, which would not be what the ADQL alias means.
+        return next(self.output_value(o) for o in outputs if o.name == alias)
+
+    def order_item(self, item: ast.OrderItem) -> str:
+        target = self.r.order.get(id(item))
+        if isinstance(target, int):
+            sql = str(target)
+        elif isinstance(target, str):
+            sql = quote_ident(target)
+        else:
+            sql = self.expr(item.expr)
+        return sql + " DESC" if item.descending else sql
+
+    # --------------------------------------------------------------------------- FROM
+
+    def from_item(self, item: ast.FromItem) -> str:
+        if isinstance(item, ast.TableRef):
+            binding = self.r.tables[id(item)]
+            sql = ".".join(quote_ident(p) for p in binding.sql_parts)
+            if binding.sql_alias:
+                sql += f" AS {quote_ident(binding.sql_alias)}"
+            return sql
+        if isinstance(item, ast.DerivedTable):
+            alias = quote_ident(self.r.derived[id(item)])
+            return f"({self.select_expression(item.query)}) AS {alias}"
+        return self.join(item)
+
+    def join(self, join: ast.Join) -> str:
+        left = self.from_item(join.left)
+        right = self.from_item(join.right)
+        if isinstance(join.right, ast.Join):
+            right = f"({right})"
+        keyword = _JOIN_KEYWORDS[join.kind]
+        using = self.r.using.get(id(join))
+        if using is not None:
+            spec = " USING (" + ", ".join(quote_ident(u) for u in using) + ")"
+        elif join.on is not None:
+            spec = " ON " + self.expr(join.on)
+        elif join.natural:
+            keyword, spec = "NATURAL " + keyword, ""
+        elif join.kind is ast.JoinType.INNER:
+            keyword, spec = "CROSS JOIN", ""
+        elif join.kind is ast.JoinType.CROSS:
+            spec = ""
+        else:
+            spec = " ON TRUE"
+        return f"{left} {keyword} {right}{spec}"
+
+    # -------------------------------------------------------------------- expressions
+
+    def expr(self, node: ast.Expression) -> str:
+        method = self._dispatch.get(type(node))
+        if method is None:
+            raise TypeError(f"no SQL generation for {type(node).__name__}")
+        return method(node)
+
+    def info(self, node: ast.Expression) -> ExprInfo:
+        return self.r.infos.get(id(node), _UNKNOWN)
+
+    def binding(self, binding: ColumnBinding) -> str:
+        return "".join(quote_ident(p) + "." for p in binding.qualifier) + quote_ident(
+            binding.column)
+
+    def column_ref(self, node: ast.ColumnRef) -> str:
+        return self.binding(self.r.columns[id(node)])
+
+    def numeric_literal(self, node: ast.NumericLiteral) -> str:
+        return node.text
+
+    def hex_literal(self, node: ast.HexLiteral) -> str:
+        return str(node.value)
+
+    def string_literal(self, node: ast.StringLiteral) -> str:
+        return quote_string(node.value)
+
+    def boolean_literal(self, node: ast.BooleanLiteral) -> str:
+        return "TRUE" if node.value else "FALSE"
+
+    def null_literal(self, node: ast.NullLiteral) -> str:
+        return "NULL"
+
+    def unary_op(self, node: ast.UnaryOp) -> str:
+        operand = self.expr(node.operand)
+        if isinstance(node.operand, ast.BinaryOp | ast.UnaryOp):
+            operand = f"({operand})"
+        return node.op + operand
+
+    def binary_op(self, node: ast.BinaryOp) -> str:
+        group = _OP_GROUP[node.op]
+        left = self.operand(node.left, group, True)
+        right = self.operand(node.right, group, False)
+        if node.op == "/" and not (self.info(node.left).datatype in _FLOATS
+                                   or self.info(node.right).datatype in _FLOATS):
+            left = f"CAST({left} AS DOUBLE PRECISION)"
+        return f"{left} {node.op} {right}"
+
+    def operand(self, node: ast.Expression, group: int, is_left: bool) -> str:
+        sql = self.expr(node)
+        if isinstance(node, ast.BinaryOp) and not (is_left and _OP_GROUP[node.op] == group):
+            return f"({sql})"
+        return sql
+
+    def function_call(self, node: ast.FunctionCall) -> str:
+        args = [self.expr(a) for a in node.args]
+        if node.name == "IN_UNIT":
+            return f"({args[0]} * {self.r.units[id(node)]!r})"
+        types = [self.info(a).datatype for a in node.args]
+        return FUNCTIONS[node.name].render(args, types)
+
+    def geometry_function(self, node: ast.GeometryFunction) -> str:
+        args = [self.expr(a) for a in node.args]
+        return self.geometry.function(node, args, [self.info(a) for a in node.args])
+
+    def set_function(self, node: ast.SetFunction) -> str:
+        if node.arg is None:
+            return "count(*)"
+        distinct = "DISTINCT " if node.quantifier is ast.SetQuantifier.DISTINCT else ""
+        return f"{node.name.lower()}({distinct}{self.expr(node.arg)})"
+
+    def cast(self, node: ast.Cast) -> str:
+        operand = self.expr(node.operand)
+        target = node.target
+        pg_type = _PG_TYPES.get(target.name)
+        if pg_type is None:
+            return self.geometry.cast(node, operand, self.info(node.operand))
+        if target.length is not None:
+            pg_type += f"({target.length})"
+        return f"CAST({operand} AS {pg_type})"
+
+    def scalar_subquery(self, node: ast.ScalarSubquery) -> str:
+        return f"({self.select_expression(node.query)})"
+
+    def comparison(self, node: ast.Comparison) -> str:
+        op = "<>" if node.op == "!=" else node.op
+        left, right = node.left, node.right
+        return f"{self.boolean_aware(left, right)} {op} {self.boolean_aware(right, left)}"
+
+    def boolean_aware(self, node: ast.Expression, other: ast.Expression) -> str:
+        if (isinstance(node, ast.NumericLiteral) and node.text in ("0", "1")
+                and self.info(other).kind == "boolean"):
+            return "TRUE" if node.text == "1" else "FALSE"
+        return self.expr(node)
+
+    def between(self, node: ast.Between) -> str:
+        neg = "NOT " if node.negated else ""
+        return (f"{self.expr(node.operand)} {neg}BETWEEN {self.expr(node.low)} "
+                f"AND {self.expr(node.high)}")
+
+    def like(self, node: ast.Like) -> str:
+        neg = "NOT " if node.negated else ""
+        op = "ILIKE" if node.case_insensitive else "LIKE"
+        return f"{self.expr(node.operand)} {neg}{op} {self.expr(node.pattern)} ESCAPE ''"
+
+    def is_null(self, node: ast.IsNull) -> str:
+        return f"{self.expr(node.operand)} IS {'NOT ' if node.negated else ''}NULL"
+
+    def in_list(self, node: ast.InList) -> str:
+        neg = "NOT " if node.negated else ""
+        values = ", ".join(self.expr(v) for v in node.values)
+        return f"{self.expr(node.operand)} {neg}IN ({values})"
+
+    def in_subquery(self, node: ast.InSubquery) -> str:
+        neg = "NOT " if node.negated else ""
+        return f"{self.expr(node.operand)} {neg}IN ({self.select_expression(node.query)})"
+
+    def exists(self, node: ast.Exists) -> str:
+        return f"EXISTS ({self.select_expression(node.query)})"
+
+    def and_(self, node: ast.And) -> str:
+        left, right = self.expr(node.left), self.expr(node.right)
+        if isinstance(node.left, ast.Or):
+            left = f"({left})"
+        if isinstance(node.right, ast.Or | ast.And):
+            right = f"({right})"
+        return f"{left} AND {right}"
+
+    def or_(self, node: ast.Or) -> str:
+        right = self.expr(node.right)
+        if isinstance(node.right, ast.Or):
+            right = f"({right})"
+        return f"{self.expr(node.left)} OR {right}"
+
+    def not_(self, node: ast.Not) -> str:
+        return f"NOT ({self.expr(node.operand)})"
+
+
+__all__ = ["Generator", "quote_ident", "quote_string"]

@@ -1,0 +1,173 @@
+"""Query text -> tokens, with the ADQL 2.1 keyword tables.
+
+One compiled regular expression recognises every token; Python's ``re`` engine does the
+character work in C, which is what makes the hand-written parser fast (see ``parser.py``).
+Lexical rules follow ADQL 2.1 §2.1: regular identifiers are ASCII letters then letters,
+digits or underscores; keywords are case-insensitive; ``--`` comments run to the end of
+the line (or of the text); strings double their quotes; numbers include ``.5``, ``5.``,
+``1e-5`` and 2.1 hexadecimal ``0x1F``. Anything else (``;``, ``::``, ``%``, ``[`` ...) is
+rejected here, so no SQL outside ADQL can reach the generator.
+"""
+
+from __future__ import annotations
+
+import re
+
+from adql.errors import ADQLSyntaxError
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: ADQL 2.1 reserved words (REC appendix) plus OFFSET and ILIKE, which are clause/operator
+#: keywords and would otherwise be ambiguous as names.
+ADQL_RESERVED = _words(
+    """
+    ABS ACOS AREA ASIN ATAN ATAN2 BIGINT BOX CAST CEILING CENTROID CHAR CIRCLE COALESCE
+    CONTAINS COORD1 COORD2 COORDSYS COS DEGREES DISTANCE DOUBLE EXP FLOOR ILIKE INTEGER
+    INTERSECTS IN_UNIT LOG LOG10 MOD NULL OFFSET PI POINT POLYGON POWER PRECISION
+    RADIANS REAL REGION RAND ROUND SIN SMALLINT SQRT TIMESTAMP TOP TAN TRUNCATE VARCHAR
+    """
+)
+
+#: SQL-92 reserved words as listed by ADQL 2.1; none may be a regular identifier.
+SQL_RESERVED = _words(
+    """
+    ABSOLUTE ACTION ADD ALL ALLOCATE ALTER AND ANY ARE AS ASC ASSERTION AT AUTHORIZATION
+    AVG BEGIN BETWEEN BIT BIT_LENGTH BOTH BY CASCADE CASCADED CASE CAST CATALOG CHAR
+    CHARACTER CHAR_LENGTH CHARACTER_LENGTH CHECK CLOSE COALESCE COLLATE COLLATION COLUMN
+    COMMIT CONNECT CONNECTION CONSTRAINT CONSTRAINTS CONTINUE CONVERT CORRESPONDING
+    COUNT CREATE CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP CURRENT_USER
+    CURSOR DATE DAY DEALLOCATE DECIMAL DECLARE DEFAULT DEFERRABLE DEFERRED DELETE DESC
+    DESCRIBE DESCRIPTOR DIAGNOSTICS DISCONNECT DISTINCT DOMAIN DOUBLE DROP ELSE END END-
+    EXEC ESCAPE EXCEPT EXCEPTION EXEC EXECUTE EXISTS EXTERNAL EXTRACT FALSE FETCH FIRST
+    FLOAT FOR FOREIGN FOUND FROM FULL GET GLOBAL GO GOTO GRANT GROUP HAVING HOUR
+    IDENTITY IMMEDIATE IN INDICATOR INITIALLY INNER INPUT INSENSITIVE INSERT INT INTEGER
+    INTERSECT INTERVAL INTO IS ISOLATION JOIN KEY LANGUAGE LAST LEADING LEFT LEVEL LIKE
+    ILIKE LOCAL LOWER MATCH MAX MIN MINUTE MODULE MONTH NAMES NATIONAL NATURAL NCHAR
+    NEXT NO NOT NULL NULLIF NUMERIC OCTET_LENGTH OF ON ONLY OPEN OPTION OR ORDER OUTER
+    OUTPUT OVERLAPS PAD PARTIAL POSITION PRECISION PREPARE PRESERVE PRIMARY PRIOR
+    PRIVILEGES PROCEDURE PUBLIC READ REAL REFERENCES RELATIVE RESTRICT REVOKE RIGHT
+    ROLLBACK ROWS SCHEMA SCROLL SECOND SECTION SELECT SESSION SESSION_USER SET SIZE
+    SMALLINT SOME SPACE SQL SQLCODE SQLERROR SQLSTATE SUBSTRING SUM SYSTEM_USER TABLE
+    TEMPORARY THEN TIME TIMESTAMP TIMEZONE_HOUR TIMEZONE_MINUTE TO TRAILING TRANSACTION
+    TRANSLATE TRANSLATION TRIM TRUE UNION UNIQUE UNKNOWN UPDATE UPPER USAGE USER USING
+    VALUE VALUES VARCHAR VARYING VIEW WHEN WHENEVER WHERE WITH WORK WRITE YEAR ZONE
+    """
+)
+
+RESERVED = ADQL_RESERVED | SQL_RESERVED
+
+IDENT = "ident"  # regular identifier; ``value`` is the text as written
+QIDENT = "qident"  # delimited identifier; ``value`` is the unescaped body
+KW = "kw"  # reserved word; ``value`` is upper case
+STR = "str"  # string literal; ``value`` is the unescaped body
+NUM = "num"  # exact or approximate number; ``value`` is the text
+HEX = "hex"  # hexadecimal integer; ``value`` is the text
+OP = "op"  # punctuation; ``value`` is the text
+EOF = "eof"
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>[ \t\r\n\f\v]+)
+  | (?P<comment>--[^\n]*)
+  | (?P<hex>0[xX][0-9A-Fa-f]+)
+  | (?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<word>[A-Za-z][A-Za-z0-9_]*)
+  | (?P<qident>"(?:[^"]|"")*")
+  | (?P<str>'(?:[^']|'')*')
+  | (?P<op><>|!=|<=|>=|\|\||[=<>+\-*/(),.])
+    """,
+    re.VERBOSE,
+)
+_WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+
+
+class Token:
+    """One lexeme with its 1-based line/column and character offsets."""
+
+    __slots__ = ("col", "end", "kind", "line", "start", "value")
+
+    def __init__(
+        self, kind: str, value: str, line: int, col: int, start: int, end: int
+    ) -> None:
+        self.kind = kind
+        self.value = value
+        self.line = line
+        self.col = col
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind}, {self.value!r}, {self.line}:{self.col})"
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens, ending with an ``EOF`` token."""
+    tokens: list[Token] = []
+    append = tokens.append
+    match = _TOKEN_RE.match
+    pos = 0
+    line = 1
+    line_start = 0
+    n = len(text)
+    while pos < n:
+        m = match(text, pos)
+        if m is None:
+            _bad_character(text, pos, line, line_start)
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "ws":
+            nl = text.count("\n", pos, end)
+            if nl:
+                line += nl
+                line_start = text.rindex("\n", pos, end) + 1
+        elif kind == "comment":
+            pass
+        elif kind == "word":
+            word = m.group()
+            upper = word.upper()
+            if upper in RESERVED:
+                append(Token(KW, upper, line, pos - line_start + 1, pos, end))
+            else:
+                append(Token(IDENT, word, line, pos - line_start + 1, pos, end))
+        elif kind == "op":
+            append(Token(OP, m.group(), line, pos - line_start + 1, pos, end))
+        elif kind == "num" or kind == "hex":
+            if end < n and _WORD_CHAR.match(text, end):
+                raise ADQLSyntaxError(
+                    f"Invalid number '{text[pos:end + 1]}'", line, pos - line_start + 1
+                )
+            append(Token(NUM if kind == "num" else HEX, m.group(), line,
+                         pos - line_start + 1, pos, end))
+        else:  # str or qident
+            body = m.group()[1:-1]
+            col = pos - line_start + 1
+            if kind == "str":
+                if "\x00" in body:
+                    raise ADQLSyntaxError("NUL character in string literal", line, col)
+                append(Token(STR, body.replace("''", "'"), line, col, pos, end))
+            else:
+                if not body or "\x00" in body:
+                    raise ADQLSyntaxError("Invalid delimited identifier", line, col)
+                append(Token(QIDENT, body.replace('""', '"'), line, col, pos, end))
+            nl = text.count("\n", pos, end)
+            if nl:
+                line += nl
+                line_start = text.rindex("\n", pos, end) + 1
+        pos = end
+    append(Token(EOF, "", line, pos - line_start + 1, pos, pos))
+    return tokens
+
+
+def _bad_character(text: str, pos: int, line: int, line_start: int) -> None:
+    col = pos - line_start + 1
+    ch = text[pos]
+    if ch == "'":
+        raise ADQLSyntaxError("Unterminated string literal", line, col)
+    if ch == '"':
+        raise ADQLSyntaxError("Unterminated delimited identifier", line, col)
+    if ch == ";":
+        raise ADQLSyntaxError("Unexpected ';': ADQL accepts exactly one query", line, col)
+    raise ADQLSyntaxError(f"Unexpected character '{ch}'", line, col)
