@@ -43,7 +43,7 @@ def create_engine(url: str, **kwargs: object) -> Engine:
     return engine
 
 
-def check_server(engine: Engine) -> None:
+def check_server(engine: Engine, *, minimum: tuple[int, int] = MINIMUM_SERVER_VERSION) -> None:
     where = engine.url.set(drivername="postgresql").render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
@@ -51,11 +51,10 @@ def check_server(engine: Engine) -> None:
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(f"cannot connect to {where}: {reason}") from exc
-    if tuple(version[:2]) < MINIMUM_SERVER_VERSION:
+    if tuple(version[:2]) < minimum:
         shown = ".".join(str(part) for part in version)
         raise UnsupportedServer(
-            f"{where} runs PostgreSQL {shown}; lcdb-tap needs PostgreSQL 15 or newer "
-            "(for UNIQUE NULLS NOT DISTINCT)"
+            f"{where} runs PostgreSQL {shown}; lcdb-tap needs PostgreSQL {minimum[0]} or newer"
         )
 
 

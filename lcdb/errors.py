@@ -21,3 +21,7 @@ class UnsupportedServer(LcdbError):
 
 class EmbeddedServerError(LcdbError):
     """The embedded PostgreSQL could not be initialised, started or stopped."""
+
+
+class MigrationError(LcdbError):
+    """A migration could not be applied (unknown revision, failing step)."""

@@ -9,8 +9,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from lcdb.db import create_engine
+from lcdb.errors import MigrationError
 
 VERSION_TABLE_SCHEMA = "lcdb_internal"
 MANAGED_SCHEMAS = frozenset({"lcdb", VERSION_TABLE_SCHEMA})
@@ -33,12 +35,18 @@ def alembic_config(url: str, *, output: io.StringIO | None = None) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     create_engine(url).dispose()  # fail early with a clear message if unreachable or too old
-    command.upgrade(alembic_config(url), revision)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except CommandError as exc:
+        raise MigrationError(f"cannot upgrade to {revision!r}: {exc}") from exc
 
 
 def downgrade(url: str, revision: str) -> None:
     create_engine(url).dispose()
-    command.downgrade(alembic_config(url), revision)
+    try:
+        command.downgrade(alembic_config(url), revision)
+    except CommandError as exc:
+        raise MigrationError(f"cannot downgrade to {revision!r}: {exc}") from exc
 
 
 def current(url: str) -> str | None:
