@@ -112,3 +112,21 @@ def migrated_database_url(pg_server: PgServer, migrated_template: str) -> Iterat
     url = pg_server.create_database(template=migrated_template)
     yield url
     pg_server.drop_database(url)
+
+
+ENV_REQUIRE_STILTS = "LCDB_REQUIRE_STILTS"
+
+
+@pytest.fixture(scope="session")
+def stilts() -> str:
+    """Path of the `stilts` command (TOPCAT's library): required in CI, optional elsewhere."""
+    path = shutil.which("stilts")
+    if path is None:
+        message = (
+            "STILTS is not installed: these interoperability tests need it "
+            "(`apt-get install stilts`, which brings Java)"
+        )
+        if os.environ.get(ENV_REQUIRE_STILTS):
+            pytest.fail(f"{message}; {ENV_REQUIRE_STILTS} is set, so they may not be skipped")
+        pytest.skip(message)
+    return path
