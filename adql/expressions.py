@@ -167,7 +167,8 @@ class ExpressionChecker:
                 node: ast.Expression) -> None:
         if info.kind not in allowed:
             wanted = "numeric" if "numeric" in allowed else "a string"
-            raise ADQLSemanticError(f"The {what} must be {wanted}, not {info.kind}",
+            raise ADQLSemanticError(f"{what[0].upper()}{what[1:]} must be {wanted}, "
+                                    f"not {info.kind}",
                                     node.line, node.col)
 
     # --------------------------------------------------------------------- functions
@@ -205,14 +206,14 @@ class ExpressionChecker:
             self.require(info, _SCALAR_OK | {"geometry"}, what, arg)
         elif kind is ArgKind.STRING_LITERAL:
             if not isinstance(arg, ast.StringLiteral):
-                raise ADQLSemanticError(f"The {what} must be a string literal",
+                raise ADQLSemanticError(f"{what[0].upper()}{what[1:]} must be a string literal",
                                         arg.line, arg.col)
         else:
             node = arg
             if kind is ArgKind.SIGNED_INT_LITERAL and isinstance(arg, ast.UnaryOp):
                 node = arg.operand
             if not (isinstance(node, ast.NumericLiteral) and node.is_integer):
-                raise ADQLSemanticError(f"The {what} must be an integer literal",
+                raise ADQLSemanticError(f"{what[0].upper()}{what[1:]} must be an integer literal",
                                         arg.line, arg.col)
 
     def function_result(self, fdef: FunctionDef, call: ast.FunctionCall,

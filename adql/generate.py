@@ -83,7 +83,7 @@ class Generator:
             if not outermost:
                 limit = body.top
         else:
-            sql = self.term(body, None)
+            sql = self.term(body)
         if expr.order_by:
             sql += " ORDER BY " + ", ".join(self.order_item(o) for o in expr.order_by)
         if limit is not None:
@@ -92,21 +92,21 @@ class Generator:
             sql += f" OFFSET {expr.offset}"
         return sql
 
-    def term(self, term: ast.QueryTerm, parent: ast.SetOperation | None) -> str:
+    def term(self, term: ast.QueryTerm, parenthesize: bool = False) -> str:
         if isinstance(term, ast.Select):
             if term.top is not None:
                 return f"({self.select(term)} LIMIT {term.top})"
             return self.select(term)
         if isinstance(term, ast.SelectExpression):
             return f"({self.select_expression(term)})"
-        sql = (f"{self.term(term.left, term)} {term.op.value}{' ALL' if term.all else ''} "
-               f"{self.set_operand(term.right)}")
-        if parent is not None:
-            return f"({sql})"
-        return sql
-
-    def set_operand(self, term: ast.QueryTerm) -> str:
-        return self.term(term, term if isinstance(term, ast.SetOperation) else None)
+        # UNION and EXCEPT associate to the left; INTERSECT binds tighter than both.
+        intersect = term.op is ast.SetOperator.INTERSECT
+        left = term.left
+        left_parens = (isinstance(left, ast.SetOperation) and intersect
+                       and left.op is not ast.SetOperator.INTERSECT)
+        sql = (f"{self.term(left, left_parens)} {term.op.value}{' ALL' if term.all else ''} "
+               f"{self.term(term.right, True)}")
+        return f"({sql})" if parenthesize else sql
 
     def select(self, select: ast.Select) -> str:
         parts = ["SELECT"]
@@ -250,8 +250,7 @@ class Generator:
         return FUNCTIONS[node.name].render(args, types)
 
     def geometry_function(self, node: ast.GeometryFunction) -> str:
-        args = [self.expr(a) for a in node.args]
-        return self.geometry.function(node, args, [self.info(a) for a in node.args])
+        return self.geometry.function(node, self.expr, [self.info(a) for a in node.args])
 
     def set_function(self, node: ast.SetFunction) -> str:
         if node.arg is None:
@@ -260,11 +259,11 @@ class Generator:
         return f"{node.name.lower()}({distinct}{self.expr(node.arg)})"
 
     def cast(self, node: ast.Cast) -> str:
-        operand = self.expr(node.operand)
         target = node.target
         pg_type = _PG_TYPES.get(target.name)
         if pg_type is None:
-            return self.geometry.cast(node, operand, self.info(node.operand))
+            return self.geometry.cast(node, self.expr, self.info(node.operand))
+        operand = self.expr(node.operand)
         if target.length is not None:
             pg_type += f"({target.length})"
         return f"CAST({operand} AS {pg_type})"

@@ -9,7 +9,7 @@ wrong SQL. A pgSphere/PostGIS implementation only has to implement this Protocol
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from adql import ast
@@ -22,27 +22,35 @@ POLYGON = ExprInfo("double", "*", unit="deg", xtype="polygon")
 REGION = ExprInfo("char", "*", xtype="adql:region")
 
 
+#: Renders any sub-expression (including nested geometry, through the translator again).
+Render = Callable[[ast.Expression], str]
+
+
 class GeometryTranslator(Protocol):
-    """Renders geometry constructs as PostgreSQL; arguments arrive already rendered."""
+    """Renders geometry constructs as PostgreSQL.
+
+    It receives the node itself, a ``render`` callback for its arguments (so it decides how
+    nested geometry is rendered, e.g. a POINT inside CONTAINS) and the arguments' types.
+    """
 
     def function(
-        self, node: ast.GeometryFunction, args: Sequence[str], infos: Sequence[ExprInfo]
+        self, node: ast.GeometryFunction, render: Render, infos: Sequence[ExprInfo]
     ) -> str: ...
 
-    def cast(self, node: ast.Cast, operand: str, info: ExprInfo) -> str: ...
+    def cast(self, node: ast.Cast, render: Render, info: ExprInfo) -> str: ...
 
 
 class UnsupportedGeometry:
     """The default: every geometry construct is reported as not supported yet."""
 
     def function(
-        self, node: ast.GeometryFunction, args: Sequence[str], infos: Sequence[ExprInfo]
+        self, node: ast.GeometryFunction, render: Render, infos: Sequence[ExprInfo]
     ) -> str:
         raise ADQLSemanticError(
             f"Geometry function '{node.name}' is not supported by this service yet",
             node.line, node.col)
 
-    def cast(self, node: ast.Cast, operand: str, info: ExprInfo) -> str:
+    def cast(self, node: ast.Cast, render: Render, info: ExprInfo) -> str:
         raise ADQLSemanticError(
             f"CAST to '{node.target.name}' is not supported by this service yet",
             node.line, node.col)

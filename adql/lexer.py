@@ -87,13 +87,15 @@ _WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 class Token:
     """One lexeme with its 1-based line/column and character offsets."""
 
-    __slots__ = ("col", "end", "kind", "line", "start", "value")
+    __slots__ = ("col", "end", "kind", "line", "start", "text", "value")
 
     def __init__(
-        self, kind: str, value: str, line: int, col: int, start: int, end: int
+        self, kind: str, value: str, line: int, col: int, start: int, end: int,
+        text: str | None = None,
     ) -> None:
         self.kind = kind
         self.value = value
+        self.text = value if text is None else text  # as written (keywords keep their case)
         self.line = line
         self.col = col
         self.start = start
@@ -129,7 +131,7 @@ def tokenize(text: str) -> list[Token]:
             word = m.group()
             upper = word.upper()
             if upper in RESERVED:
-                append(Token(KW, upper, line, pos - line_start + 1, pos, end))
+                append(Token(KW, upper, line, pos - line_start + 1, pos, end, word))
             else:
                 append(Token(IDENT, word, line, pos - line_start + 1, pos, end))
         elif kind == "op":

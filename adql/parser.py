@@ -33,6 +33,15 @@ _FUNCTION_KEYWORDS = GEOMETRY_FUNCTIONS | frozenset(
      "TRUNCATE", "LOWER", "UPPER", "COALESCE", "IN_UNIT")
 )
 _CONDITION_TYPES = frozenset(ast.CONDITIONS)
+#: Keywords that structure a query; meeting one where a name is expected is a plain syntax
+#: error, while any other reserved word there is most likely meant as a name.
+_STRUCTURAL = frozenset(
+    ("SELECT", "FROM", "WHERE", "GROUP", "ORDER", "BY", "HAVING", "AND", "OR", "NOT", "JOIN",
+     "ON", "USING", "UNION", "EXCEPT", "INTERSECT", "AS", "ALL", "DISTINCT", "TOP", "OFFSET",
+     "WITH", "IN", "BETWEEN", "LIKE", "ILIKE", "IS", "NULL", "EXISTS", "CASE", "INNER",
+     "LEFT", "RIGHT", "FULL", "OUTER", "NATURAL", "CROSS", "ASC", "DESC", "TRUE", "FALSE",
+     "CAST", "WHEN", "THEN", "ELSE", "END", "ESCAPE", "ANY", "SOME")
+)
 _SET_OPS = {"UNION": ast.SetOperator.UNION, "EXCEPT": ast.SetOperator.EXCEPT}
 _JOIN_KINDS = {"INNER": ast.JoinType.INNER, "LEFT": ast.JoinType.LEFT,
                "RIGHT": ast.JoinType.RIGHT, "FULL": ast.JoinType.FULL,
@@ -113,8 +122,8 @@ class _Parser:
         if tok.kind == IDENT or tok.kind == QIDENT:
             self.i += 1
             return ast.Identifier(tok.value, tok.kind == QIDENT, tok.line, tok.col)
-        if tok.kind == KW:
-            word = tok.value.lower()
+        if tok.kind == KW and tok.value not in _STRUCTURAL:
+            word = tok.text
             raise ADQLSyntaxError(
                 f"'{word}' is a reserved word and cannot be used as {what}; "
                 f'write it as a delimited identifier "{word}"', tok.line, tok.col)
@@ -219,7 +228,9 @@ class _Parser:
             top = self.unsigned_integer("an unsigned integer after TOP")
         items = self.select_list()
         if not self.at_kw("FROM"):
-            raise self.unexpected("FROM" if self.peek().kind == EOF else "',' or FROM")
+            star = isinstance(items[0], ast.AllColumns) and items[0].qualifier is None
+            end = self.peek().kind == EOF
+            raise self.unexpected("FROM" if end or star else "',' or FROM")
         self.i += 1
         from_ = [self.table_reference()]
         while self.accept_op(","):
@@ -447,10 +458,16 @@ class _Parser:
 
     def in_predicate(self, left: ast.Expression, negated: bool) -> ast.Expression:
         self.expect_op("(")
-        if self.at_kw("SELECT"):
-            query = self.select_expression()
-            self.expect_op(")")
-            return ast.InSubquery(left, query, negated, left.line, left.col)
+        if self.at_kw("SELECT") or self.at_op("("):
+            saved = self.i
+            try:
+                query = self.select_expression()
+                self.expect_op(")")
+                return ast.InSubquery(left, query, negated, left.line, left.col)
+            except ADQLSyntaxError:
+                if self.tokens[saved].kind == KW:
+                    raise
+                self.i = saved  # a parenthesized value, not a query
         values = [self.value()]
         while self.accept_op(","):
             values.append(self.value())
@@ -542,6 +559,8 @@ class _Parser:
                                       tok.line, tok.col)
             if word in _FUNCTION_KEYWORDS or word in _SET_FUNCTIONS:
                 raise self.unexpected("'(' after the function name", nxt)
+            if word not in _STRUCTURAL:
+                return self.column_ref()  # raises the reserved-word message
         raise self.unexpected("a value")
 
     def parenthesized(self) -> ast.Expression:
@@ -640,4 +659,4 @@ def _token_text(tok: Token) -> str:
         return "'" + tok.value.replace("'", "''") + "'"
     if tok.kind == QIDENT:
         return '"' + tok.value.replace('"', '""') + '"'
-    return tok.value
+    return tok.text

@@ -1,0 +1,54 @@
+"""Every golden case: ADQL in, exact PostgreSQL (or exact error) out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import adql
+from tests.adql import golden
+from tests.adql.adql_testcatalog import CATALOG
+
+CASES = golden.load_all()
+_results: dict[Path, dict[str, golden.Case]] = {}
+
+
+def run_case(case: golden.Case) -> tuple[str, str | None, tuple[int, int] | None]:
+    schema = None if case.meta.get("schema") == "none" else CATALOG
+    maxrec = int(case.meta["maxrec"]) if "maxrec" in case.meta else None
+    try:
+        return adql.translate(case.query, schema, maxrec=maxrec), None, None
+    except adql.ADQLError as exc:
+        return exc.message, type(exc).__name__, (exc.line, exc.column)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rewrite_golden(update_golden: bool) -> Iterator[None]:
+    yield
+    if not update_golden:
+        return
+    for path, results in _results.items():
+        cases = golden.load(path)
+        path.write_text(golden.dump([results.get(c.name, c) for c in cases]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_golden_case(case: golden.Case, update_golden: bool) -> None:
+    output, error, position = run_case(case)
+    if update_golden:
+        _results.setdefault(case.path, {})[case.name] = golden.updated(
+            case, output, error, position)
+        return
+    if case.error is None:
+        assert error is None, f"unexpected {error} at {position}: {output}"
+        assert output == case.expected
+    else:
+        assert (error, position, output) == (case.error, case.position, case.expected)
+
+
+def test_every_topic_has_a_file() -> None:
+    topics = {p.stem for p in golden.GOLDEN_DIR.glob("*.adqlt")}
+    assert {"select", "joins", "subqueries", "setops", "functions", "udf", "geometry",
+            "errors", "limits"} <= topics
