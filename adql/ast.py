@@ -254,6 +254,10 @@ Expression = (
     | And | Or | Not
 )
 CONDITIONS = (Comparison, Between, Like, IsNull, InList, InSubquery, Exists, And, Or, Not)
+EXPRESSION_TYPES = (
+    NumericLiteral, HexLiteral, StringLiteral, BooleanLiteral, NullLiteral, ColumnRef, UnaryOp,
+    BinaryOp, FunctionCall, GeometryFunction, SetFunction, Cast, ScalarSubquery, *CONDITIONS,
+)
 
 # --------------------------------------------------------------------------------- FROM
 
@@ -380,3 +384,8 @@ class Query:
     body: SelectExpression
     line: int
     col: int
+
+
+#: Anything with a source position.
+Node = Expression | FromItem | SelectItem | AllColumns | OrderItem | Select | SetOperation \
+    | SelectExpression | CommonTable | Query | Identifier | TableName | TypeName

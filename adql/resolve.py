@@ -11,6 +11,7 @@ Generated aliases (``t0``, ``t1``, ``w0``) are numbered in source order so outpu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from adql import ast
 from adql.catalog import Catalog
@@ -28,6 +29,9 @@ from adql.scope import (
     ident_matches,
     suggest,
 )
+
+if TYPE_CHECKING:
+    from adql.grouping import Grouping
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,7 @@ class Resolver(ExpressionChecker):
         self.r = Resolution()
         self.n_tables = 0
         self.n_ctes = 0
+        self.groupings: dict[int, Grouping] = {}
 
     # ---------------------------------------------------------------------- queries
 
@@ -110,6 +115,9 @@ class Resolver(ExpressionChecker):
         outputs, scope = self.query_term(expr.body, parent, ctes)
         for item in expr.order_by:
             self.order_item(item, outputs, scope)
+            grouping = self.groupings.get(id(expr.body))
+            if grouping is not None and id(item) not in self.r.order:
+                grouping.check(item.expr)
         return outputs
 
     def query_term(self, term: ast.QueryTerm, parent: Scope | None,
@@ -147,7 +155,36 @@ class Resolver(ExpressionChecker):
         if select.having is not None:
             self.condition(select.having, scope)
         self.r.outputs[id(select)] = outputs
+        if not self.schemaless:
+            self.check_grouping(select, outputs, scope)
         return outputs, scope
+
+    def check_grouping(self, select: ast.Select, outputs: list[OutputItem],
+                       scope: Scope) -> None:
+        from adql.grouping import Grouping, contains_set_function
+
+        items = [o.expr for o in outputs if o.expr is not None]
+        if select.having is not None:
+            items.append(select.having)
+        if not select.group_by and not any(contains_set_function(e) for e in items):
+            return
+        grouping = Grouping(self.r.columns, {s.sql_alias for s in scope.side.sources})
+        for expr in select.group_by:
+            alias = self.r.group_aliases.get(id(expr))
+            if alias is None:
+                grouping.add(expr)
+                continue
+            out = next(o for o in outputs if o.name == alias)
+            if out.expr is not None:
+                grouping.add(out.expr)
+            elif out.column is not None:
+                grouping.add_binding(out.column)
+        for out in outputs:
+            if out.column is not None:
+                grouping.check_binding(out.column, select, out.name)
+        for expr in items:
+            grouping.check(expr)
+        self.groupings[id(select)] = grouping
 
     def order_item(self, item: ast.OrderItem, outputs: list[OutputItem],
                    scope: Scope | None) -> None:
