@@ -132,6 +132,7 @@ class Target(Base):
     )
     name: orm.Mapped[int] = orm.mapped_column(
         sa.BigInteger,
+        index=True,  # users look targets up by catalogue number (TIC id) alone
         **described(
             "Number of the target in its catalogue (e.g. TIC id)", ucd="meta.id", principal=True
         ),

@@ -362,6 +362,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_target_catalog_id"), "target", ["catalog_id"], unique=False, schema="lcdb"
     )
+    op.create_index(op.f("ix_target_name"), "target", ["name"], unique=False, schema="lcdb")
     op.create_table(
         "dataset",
         sa.Column(
@@ -648,6 +649,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_dataset_photometric_method_id"), table_name="dataset", schema="lcdb")
     op.drop_index(op.f("ix_dataset_observation_id"), table_name="dataset", schema="lcdb")
     op.drop_table("dataset", schema="lcdb")
+    op.drop_index(op.f("ix_target_name"), table_name="target", schema="lcdb")
     op.drop_index(op.f("ix_target_catalog_id"), table_name="target", schema="lcdb")
     op.drop_table("target", schema="lcdb")
     op.drop_index(op.f("ix_fits_frame_type"), table_name="fits_frame", schema="lcdb")

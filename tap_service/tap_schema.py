@@ -1,0 +1,284 @@
+"""TAP_SCHEMA rows and the ADQL catalogue, both generated from `lcdb.published`.
+
+The service answers metadata questions three ways: TAP_SCHEMA (queried in ADQL), VOSI /tables,
+and the column metadata of every result (via the ADQL catalogue). All three come from the
+`PublishedSchema` built here, so they cannot disagree (TAP 1.1 §4, taplint's TMC/MDQ stages).
+TAP_SCHEMA also describes itself, as TAP 1.1 requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from adql import Catalog, Column, Table
+from adql.lexer import RESERVED
+from lcdb.published import (
+    SCHEMA_DESCRIPTION,
+    PublishedColumn,
+    PublishedKey,
+    PublishedTable,
+    published_tables,
+)
+
+TAP_SCHEMA = "TAP_SCHEMA"  # as ADQL and TAP clients write it
+TAP_SCHEMA_DB = "tap_schema"  # as PostgreSQL stores it
+
+
+def _c(
+    name: str,
+    datatype: str,
+    description: str,
+    arraysize: str | None = None,
+    *,
+    principal: bool = True,
+    indexed: bool = False,
+) -> PublishedColumn:
+    size = int(arraysize.rstrip("*")) if arraysize and arraysize.rstrip("*").isdigit() else None
+    return PublishedColumn(
+        name=name,
+        datatype=datatype,
+        arraysize=arraysize,
+        xtype=None,
+        size=size,
+        description=description,
+        unit=None,
+        ucd=None,
+        utype=None,
+        indexed=indexed,
+        principal=principal,
+        nullable=not indexed,
+    )
+
+
+def _key(key_id: str, source: str, target: str, pairs: tuple[tuple[str, str], ...]) -> PublishedKey:
+    return PublishedKey(
+        key_id=key_id,
+        from_table=f"{TAP_SCHEMA}.{source}",
+        target_table=f"{TAP_SCHEMA}.{target}",
+        columns=pairs,
+        description=f"{source} refers to {target}",
+    )
+
+
+#: TAP_SCHEMA's own tables, with the column descriptions of TAP 1.1 §4.
+SELF_DESCRIPTION = (
+    PublishedTable(
+        TAP_SCHEMA,
+        "schemas",
+        "Schemas published by this service",
+        (
+            _c("schema_name", "char", "Schema name, as used in queries", "64*", indexed=True),
+            _c("utype", "char", "Data model type of the schema", "512*", principal=False),
+            _c("description", "char", "Description of the schema", "*"),
+            _c("schema_index", "int", "Recommended display order", principal=False),
+        ),
+        (),
+    ),
+    PublishedTable(
+        TAP_SCHEMA,
+        "tables",
+        "Tables published by this service",
+        (
+            _c("schema_name", "char", "Schema the table belongs to", "64*"),
+            _c(
+                "table_name",
+                "char",
+                "Table name, as used in queries (schema-qualified)",
+                "128*",
+                indexed=True,
+            ),
+            _c("table_type", "char", "table or view", "8*"),
+            _c("utype", "char", "Data model type of the table", "512*", principal=False),
+            _c("description", "char", "Description of the table", "*"),
+            _c("table_index", "int", "Recommended display order", principal=False),
+        ),
+        (_key("tables_schema", "tables", "schemas", (("schema_name", "schema_name"),)),),
+    ),
+    PublishedTable(
+        TAP_SCHEMA,
+        "columns",
+        "Columns of the published tables",
+        (
+            _c("table_name", "char", "Table the column belongs to", "128*", indexed=True),
+            _c("column_name", "char", "Column name, as used in queries", "64*", indexed=True),
+            _c("datatype", "char", "VOTable datatype of the column", "64*"),
+            _c("arraysize", "char", "VOTable arraysize of the column", "16*"),
+            _c("xtype", "char", "VOTable xtype of the column", "64*"),
+            _c(
+                "size",
+                "int",
+                "Length of a fixed-length or bounded array or string (deprecated)",
+                principal=False,
+            ),
+            _c("description", "char", "Description of the column", "*"),
+            _c("utype", "char", "Data model type of the column", "512*", principal=False),
+            _c("unit", "char", "Unit of the column (VOUnit)", "64*"),
+            _c("ucd", "char", "Unified Content Descriptor of the column", "64*"),
+            _c("indexed", "int", "1 if the column is indexed, else 0"),
+            _c("principal", "int", "1 if the column is of primary interest, else 0"),
+            _c("std", "int", "1 if the column is defined by a standard, else 0"),
+            _c("column_index", "int", "Recommended display order", principal=False),
+        ),
+        (_key("columns_table", "columns", "tables", (("table_name", "table_name"),)),),
+    ),
+    PublishedTable(
+        TAP_SCHEMA,
+        "keys",
+        "Foreign keys between published tables",
+        (
+            _c("key_id", "char", "Key identifier", "128*", indexed=True),
+            _c("from_table", "char", "Table holding the foreign key", "128*"),
+            _c("target_table", "char", "Table the key refers to", "128*"),
+            _c("description", "char", "Description of the key", "*"),
+            _c("utype", "char", "Data model type of the key", "512*", principal=False),
+        ),
+        (
+            _key("keys_from_table", "keys", "tables", (("from_table", "table_name"),)),
+            _key("keys_target_table", "keys", "tables", (("target_table", "table_name"),)),
+        ),
+    ),
+    PublishedTable(
+        TAP_SCHEMA,
+        "key_columns",
+        "Columns of the foreign keys",
+        (
+            _c("key_id", "char", "Key identifier", "128*", indexed=True),
+            _c("from_column", "char", "Column of the key in the from_table", "64*"),
+            _c("target_column", "char", "Column of the key in the target_table", "64*"),
+        ),
+        (_key("key_columns_key", "key_columns", "keys", (("key_id", "key_id"),)),),
+    ),
+)
+
+SCHEMA_DESCRIPTIONS = {
+    "lcdb": SCHEMA_DESCRIPTION,
+    TAP_SCHEMA: "Metadata of the tables and columns published by this service (TAP 1.1)",
+}
+
+
+def adql_identifier(name: str) -> str:
+    """How a name must be written in ADQL: delimited when it is a reserved word."""
+    return f'"{name}"' if name.upper() in RESERVED else name
+
+
+@dataclass(frozen=True)
+class PublishedSchema:
+    """Everything the service publishes, in display order."""
+
+    tables: tuple[PublishedTable, ...]
+
+    @classmethod
+    def build(cls) -> PublishedSchema:
+        return cls(tables=(*published_tables(), *SELF_DESCRIPTION))
+
+    def catalog(self) -> Catalog:
+        return Catalog(_catalog_table(table) for table in self.tables)
+
+    def rows(self) -> dict[str, list[dict[str, object]]]:
+        """TAP_SCHEMA content: table name -> rows (column -> value)."""
+        schemas = list(dict.fromkeys(table.schema for table in self.tables))
+        result: dict[str, list[dict[str, object]]] = {
+            "schemas": [
+                {
+                    "schema_name": name,
+                    "utype": None,
+                    "description": SCHEMA_DESCRIPTIONS.get(name),
+                    "schema_index": i,
+                }
+                for i, name in enumerate(schemas)
+            ],
+            "tables": [],
+            "columns": [],
+            "keys": [],
+            "key_columns": [],
+        }
+        for index, table in enumerate(self.tables):
+            result["tables"].append(
+                {
+                    "schema_name": table.schema,
+                    "table_name": table.qualified_name,
+                    "table_type": "table",
+                    "utype": None,
+                    "description": table.description,
+                    "table_index": index,
+                }
+            )
+            result["columns"].extend(_column_rows(table))
+            for key in table.keys:
+                result["keys"].append(
+                    {
+                        "key_id": key.key_id,
+                        "from_table": key.from_table,
+                        "target_table": key.target_table,
+                        "description": key.description,
+                        "utype": None,
+                    }
+                )
+                result["key_columns"].extend(
+                    {
+                        "key_id": key.key_id,
+                        "from_column": adql_identifier(a),
+                        "target_column": adql_identifier(b),
+                    }
+                    for a, b in key.columns
+                )
+        return result
+
+
+def sync(connection: sa.Connection, schema: PublishedSchema) -> None:
+    """Replace the TAP_SCHEMA rows with `schema`'s, inside the caller's transaction."""
+    rows = schema.rows()
+    metadata = sa.MetaData(schema=TAP_SCHEMA_DB)
+    tables = {name: sa.Table(name, metadata, autoload_with=connection) for name in rows}
+    for name in ("key_columns", "keys", "columns", "tables", "schemas"):
+        connection.execute(tables[name].delete())
+    for name in ("schemas", "tables", "columns", "keys", "key_columns"):
+        if rows[name]:
+            connection.execute(tables[name].insert(), rows[name])
+
+
+def _column_rows(table: PublishedTable) -> Iterable[dict[str, object]]:
+    standard = table.schema == TAP_SCHEMA
+    for index, column in enumerate(table.columns):
+        yield {
+            "table_name": table.qualified_name,
+            "column_name": adql_identifier(column.name),
+            "datatype": column.datatype,
+            "arraysize": column.arraysize,
+            "xtype": column.xtype,
+            "size": column.size,
+            "description": column.description,
+            "utype": column.utype,
+            "unit": column.unit,
+            "ucd": column.ucd,
+            "indexed": int(column.indexed),
+            "principal": int(column.principal),
+            "std": int(standard),
+            "column_index": index,
+        }
+
+
+def _catalog_table(table: PublishedTable) -> Table:
+    db_schema = TAP_SCHEMA_DB if table.schema == TAP_SCHEMA else table.schema
+    return Table(
+        schema=table.schema,
+        name=table.name,
+        description=table.description,
+        db_schema=db_schema,
+        columns=tuple(
+            Column(
+                name=column.name,
+                datatype=column.datatype,
+                arraysize=column.arraysize,
+                unit=column.unit,
+                ucd=column.ucd,
+                utype=column.utype,
+                xtype=column.xtype,
+                description=column.description,
+            )
+            for column in table.columns
+        ),
+    )

@@ -1,0 +1,137 @@
+"""TAP_SCHEMA, the ADQL catalogue and the database agree, because one declaration feeds them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+import adql
+from lcdb.db import create_engine
+from lcdb.published import votable_type
+from tap_service.tap_schema import TAP_SCHEMA, PublishedSchema, sync
+from tests.lcdb.support import build_graph
+
+PUBLISHED = PublishedSchema.build()
+
+
+@pytest.fixture
+def engine(migrated_database_url: str) -> Iterator[sa.Engine]:
+    engine = create_engine(migrated_database_url)
+    with engine.begin() as conn:
+        sync(conn, PUBLISHED)
+    yield engine
+    engine.dispose()
+
+
+def run_adql(engine: sa.Engine, query: str) -> tuple[adql.Compiled, list[tuple[object, ...]]]:
+    compiled = adql.compile(query, PUBLISHED.catalog())
+    with engine.connect() as conn:
+        return compiled, [tuple(row) for row in conn.exec_driver_sql(compiled.sql)]
+
+
+def test_tap_schema_lists_every_published_table_and_describes_itself(engine: sa.Engine) -> None:
+    _, rows = run_adql(
+        engine, "SELECT schema_name, table_name FROM TAP_SCHEMA.tables ORDER BY table_index"
+    )
+    names = [name for _, name in rows]
+    assert names[:3] == ["lcdb.mission", "lcdb.mission_catalog", "lcdb.target"]
+    assert {
+        f"{TAP_SCHEMA}.{t}" for t in ("schemas", "tables", "columns", "keys", "key_columns")
+    } <= set(names)
+    assert "lcdb_internal.alembic_version" not in names
+
+
+def test_every_published_column_exists_in_the_database_with_a_matching_type(
+    engine: sa.Engine,
+) -> None:
+    inspector = sa.inspect(engine)
+    for table in PUBLISHED.tables:
+        if table.schema == TAP_SCHEMA:
+            continue
+        db_columns = {c["name"]: c for c in inspector.get_columns(table.name, schema=table.schema)}
+        assert [c.name for c in table.columns] == list(db_columns), table.name
+        for column in table.columns:
+            reflected = votable_type(db_columns[column.name]["type"])
+            assert reflected == (column.datatype, column.arraysize, column.xtype), (
+                table.name,
+                column.name,
+            )
+
+
+def test_columns_metadata_in_tap_schema_matches_query_results(engine: sa.Engine) -> None:
+    """taplint's metadata check: SELECT * fields agree with TAP_SCHEMA.columns."""
+    _, declared = run_adql(
+        engine,
+        "SELECT column_name, datatype, arraysize, unit, ucd, xtype FROM TAP_SCHEMA.columns "
+        "WHERE table_name = 'lcdb.dataset' ORDER BY column_index",
+    )
+    compiled, _ = run_adql(engine, "SELECT TOP 1 * FROM lcdb.dataset")
+    from_results = [
+        (adql_name, c.datatype, c.arraysize, c.unit, c.ucd, c.xtype)
+        for adql_name, c in zip([row[0] for row in declared], compiled.columns, strict=True)
+    ]
+    assert declared == from_results
+    assert [c.name for c in compiled.columns] == [
+        "id",
+        "target_id",
+        "observation_id",
+        "photometric_method_id",
+        "processing_method_id",
+        "values",
+        "errors",
+    ]
+    assert ('"values"', "double", "*", "electron/s", "phot.flux", None) in declared
+
+
+def test_foreign_keys_are_published_with_existing_columns(engine: sa.Engine) -> None:
+    _, pairs = run_adql(
+        engine,
+        "SELECT k.from_table, kc.from_column, k.target_table, kc.target_column "
+        "FROM TAP_SCHEMA.keys AS k JOIN TAP_SCHEMA.key_columns AS kc ON k.key_id = kc.key_id",
+    )
+    assert ("lcdb.dataset", "target_id", "lcdb.target", "id") in pairs
+    assert ("lcdb.datasethierarchy", "child_dataset_id", "lcdb.dataset", "id") in pairs
+    _, columns = run_adql(engine, "SELECT table_name, column_name FROM TAP_SCHEMA.columns")
+    known = set(columns)
+    for from_table, from_column, target_table, target_column in pairs:
+        assert (from_table, from_column) in known
+        assert (target_table, target_column) in known
+
+
+def test_adql_queries_the_archive_through_the_published_catalogue(engine: sa.Engine) -> None:
+    with orm.Session(engine) as session:
+        graph = build_graph(session)
+    _, rows = run_adql(
+        engine,
+        'SELECT t.name, d."values", o.sector FROM lcdb.dataset AS d '
+        "JOIN lcdb.target AS t ON d.target_id = t.id JOIN lcdb.observation AS o ON d.observation_id = o.id "
+        f"WHERE d.processing_method_id IS NULL AND t.id = {graph.target}",
+    )
+    assert len(rows) == 1
+    name, values, sector = rows[0]
+    assert name == 358108509 and sector == 1
+    assert len(values) == 10  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM lcdb_internal.alembic_version",
+        "SELECT * FROM pg_catalog.pg_user",
+        "SELECT * FROM information_schema.tables",
+        "SELECT * FROM tap_schema.nosuchtable",
+    ],
+)
+def test_nothing_outside_the_published_catalogue_can_be_named(query: str) -> None:
+    with pytest.raises(adql.ADQLSemanticError):
+        adql.compile(query, PUBLISHED.catalog())
+
+
+def test_sync_is_repeatable(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        sync(conn, PUBLISHED)
+    _, rows = run_adql(engine, "SELECT COUNT(*) FROM TAP_SCHEMA.tables")
+    assert rows == [(len(PUBLISHED.tables),)]
