@@ -53,11 +53,6 @@ def add_db_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
     ).set_defaults(handler=_url)
 
 
-def run(args: argparse.Namespace, settings: DatabaseSettings) -> int:
-    handler: Handler = args.handler
-    return handler(args, settings)
-
-
 def _upgrade(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     with database_url(settings) as url:
         migrate.upgrade(url, args.revision)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from lcdb import cli as db_cli
-from lcdb.errors import LcdbError
+from lcdb import migrate
+from lcdb.db import database_url
+from lcdb.errors import LcdbError, MigrationError
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
+from tap_service.settings import (
+    ENV_BASE_URL,
+    ENV_MAXREC_DEFAULT,
+    ENV_MAXREC_LIMIT,
+    ENV_SYNC_TIMEOUT,
+    Settings,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,14 +37,80 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     db_cli.add_db_commands(commands)
+    add_serve_command(commands)
     return parser
+
+
+def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the TAP service",
+        description="Serve TAP on http://HOST:PORT/tap. Without a database URL the embedded "
+        "PostgreSQL is started (and its schema upgraded) for as long as the service runs.",
+    )
+    add_serving_options(serve)
+    serve.set_defaults(handler=run_serve)
+
+
+def add_serving_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument(
+        "--base-url", help=f"public URL of the service, e.g. https://x.org/tap ({ENV_BASE_URL})"
+    )
+    parser.add_argument(
+        "--maxrec-default", type=int, help=f"rows when MAXREC is absent ({ENV_MAXREC_DEFAULT})"
+    )
+    parser.add_argument(
+        "--maxrec-limit", type=int, help=f"the most rows a query may return ({ENV_MAXREC_LIMIT})"
+    )
+    parser.add_argument(
+        "--sync-timeout", type=float, help=f"seconds a sync query may run ({ENV_SYNC_TIMEOUT})"
+    )
+
+
+def service_settings(args: argparse.Namespace, database: DatabaseSettings) -> Settings:
+    settings = Settings.from_env(
+        base_url=args.base_url,
+        maxrec_default=args.maxrec_default,
+        maxrec_limit=args.maxrec_limit,
+        sync_timeout=args.sync_timeout,
+    )
+    return dataclasses.replace(settings, database=database)
+
+
+def run_serve(args: argparse.Namespace, database: DatabaseSettings) -> int:
+    import uvicorn
+
+    from tap_service.app import create_app
+
+    settings = service_settings(args, database)
+    with database_url(database) as url:
+        if database.embedded:
+            migrate.upgrade(url)
+        elif migrate.current(url) != migrate.head():
+            raise MigrationError(
+                f"the database is at schema revision {migrate.current(url) or 'none'}, "
+                f"the service needs {migrate.head()}: run `lcdb-tap db upgrade` first"
+            )
+        shown = settings.base_url or f"http://{args.host}:{args.port}/tap"
+        print(f"lcdb-tap: serving TAP on {shown}", flush=True)
+        uvicorn.run(
+            create_app(settings, url),
+            host=args.host,
+            port=args.port,
+            server_header=False,
+            proxy_headers=True,
+            log_level="info",
+        )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = DatabaseSettings.from_env(url=args.database_url)
     try:
-        return db_cli.run(args, settings)
+        return int(args.handler(args, settings))
     except LcdbError as exc:
         print(f"lcdb-tap: error: {exc}", file=sys.stderr)
         return 1

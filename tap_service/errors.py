@@ -1,0 +1,71 @@
+"""Every error the service reports on purpose, with the HTTP status it is sent with.
+
+One hierarchy, mapped to responses in one place (`tap_service.app`): user mistakes are 4xx
+DALI error documents whose message says what and where; only real faults are 500.
+"""
+
+from __future__ import annotations
+
+from adql import ADQLError
+
+
+class TAPError(Exception):
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(TAPError):
+    """The request is wrong; the client can fix it."""
+
+    status = 400
+
+
+class BadParameter(UsageError):
+    pass
+
+
+class MissingQuery(UsageError):
+    pass
+
+
+class UnsupportedLang(UsageError):
+    pass
+
+
+class UnsupportedFormat(UsageError):
+    pass
+
+
+class QueryError(UsageError):
+    """The ADQL is invalid (syntax or meaning): the message points at line and column."""
+
+    @classmethod
+    def from_adql(cls, error: ADQLError) -> QueryError:
+        return cls(str(error))
+
+
+class QueryRejected(UsageError):
+    """The database refused the query for a reason in the query (division by zero, bad cast)."""
+
+
+class QueryTimeout(UsageError):
+    """The query ran longer than the sync limit."""
+
+
+class NotFound(TAPError):
+    status = 404
+
+
+class ServiceError(TAPError):
+    """A fault of the service, not of the request."""
+
+    status = 500
+
+
+class ServiceUnavailable(TAPError):
+    """The database cannot be reached right now."""
+
+    status = 503

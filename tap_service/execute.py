@@ -1,0 +1,173 @@
+"""Run a compiled query: read-only, time-limited, streamed from a server-side cursor.
+
+`open_query` does the work that can fail because of the query (planning, the first FETCH)
+before any byte of the response is sent, so those failures still become a 4xx DALI error
+document. Rows then stream batch by batch; one batch is in memory at a time. The SQL asks for
+MAXREC+1 rows, so overflow is detected, not guessed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from sqlalchemy import Engine
+
+from adql import Compiled
+from tap_service.errors import (
+    QueryRejected,
+    QueryTimeout,
+    ServiceError,
+    ServiceUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+Row = tuple[Any, ...]
+
+
+class QueryResult:
+    """Rows of a running query, for the writers: iterate `batches()`, then read `overflow`."""
+
+    def __init__(
+        self,
+        connection: Any,
+        cursor: psycopg.Cursor[Row] | None,
+        first: list[Row],
+        *,
+        row_limit: int | None,
+        batch_size: int,
+        deadline: float,
+        timeout: float,
+    ) -> None:
+        self._connection = connection
+        self._cursor = cursor
+        self._first = first
+        self._row_limit = row_limit
+        self._batch_size = batch_size
+        self._deadline = deadline
+        self._timeout = timeout
+        self.overflow = False
+        self.rows = 0
+
+    def batches(self) -> Iterator[Sequence[Row]]:
+        try:
+            raw, self._first = self._first, []
+            while raw:
+                batch = self._take(raw)
+                if batch:
+                    yield batch
+                if self.overflow or self._cursor is None or len(raw) < self._batch_size:
+                    break
+                if time.monotonic() > self._deadline:
+                    raise QueryTimeout(_timeout_message(self._timeout))
+                raw = _fetch(self._cursor, self._batch_size, self._timeout)
+        finally:
+            self.close()
+
+    def _take(self, batch: list[Row]) -> list[Row]:
+        if self._row_limit is not None and self.rows + len(batch) > self._row_limit:
+            batch = batch[: self._row_limit - self.rows]
+            self.overflow = True
+        self.rows += len(batch)
+        return batch
+
+    def close(self) -> None:
+        if self._connection is None:
+            return
+        try:
+            if self._cursor is not None and not self._cursor.closed:
+                self._cursor.close()
+            self._connection.rollback()
+        except psycopg.Error:
+            log.warning("could not close a query cleanly", exc_info=True)
+        finally:
+            self._connection.close()  # back to the pool
+            self._connection = None
+
+
+def open_query(
+    engine: Engine, compiled: Compiled, *, timeout: float, batch_size: int
+) -> QueryResult:
+    """Start `compiled` and fetch its first batch; failures raise `TAPError`s."""
+    deadline = time.monotonic() + timeout
+    if compiled.row_limit == 0:  # MAXREC=0: metadata only, the query need not run (DALI 3.4.4)
+        result = QueryResult(
+            None, None, [], row_limit=0, batch_size=batch_size, deadline=deadline, timeout=timeout
+        )
+        result.overflow = True
+        return result
+    try:
+        connection = engine.raw_connection()
+    except Exception as exc:
+        raise ServiceUnavailable(f"the database is not available: {_first_line(exc)}") from exc
+    driver: psycopg.Connection[Row] = connection.driver_connection  # type: ignore[assignment]
+    cursor: psycopg.Cursor[Row] | None = None
+    try:
+        driver.execute("SET TRANSACTION READ ONLY")
+        driver.execute(
+            "SELECT set_config('statement_timeout', %s, true)", (f"{int(timeout * 1000)}ms",)
+        )
+        cursor = driver.cursor(name=f"tap_{uuid.uuid4().hex[:12]}")
+        cursor.execute(compiled.sql)  # type: ignore[arg-type]  # generated SQL, no user text pasted
+        first = _fetch(cursor, batch_size, timeout)
+    except BaseException:
+        _discard(connection, cursor)
+        raise
+    return QueryResult(
+        connection,
+        cursor,
+        first,
+        row_limit=compiled.row_limit,
+        batch_size=batch_size,
+        deadline=deadline,
+        timeout=timeout,
+    )
+
+
+def _discard(connection: Any, cursor: psycopg.Cursor[Row] | None) -> None:
+    """Give a failed query's connection back to the pool clean."""
+    try:
+        if cursor is not None:
+            with contextlib.suppress(psycopg.Error):
+                cursor.close()
+        connection.rollback()
+    except psycopg.Error:
+        log.warning("could not roll back a failed query", exc_info=True)
+    finally:
+        connection.close()
+
+
+def _fetch(cursor: psycopg.Cursor[Row], size: int, timeout: float) -> list[Row]:
+    try:
+        return cursor.fetchmany(size)
+    except pg_errors.QueryCanceled as exc:
+        raise QueryTimeout(_timeout_message(timeout)) from exc
+    except (pg_errors.DataError, pg_errors.InvalidParameterValue) as exc:
+        # Caused by values in the query: division by zero, a bad cast, out-of-range numbers.
+        raise QueryRejected(
+            f"the database could not evaluate the query: {_first_line(exc)}"
+        ) from exc
+    except psycopg.OperationalError as exc:
+        raise ServiceUnavailable(f"the database connection failed: {_first_line(exc)}") from exc
+    except psycopg.Error as exc:
+        log.error("query failed in the database: %s", exc, exc_info=True)
+        raise ServiceError(f"the database failed to run the query: {_first_line(exc)}") from exc
+
+
+def _timeout_message(timeout: float) -> str:
+    return (
+        f"the query ran longer than the {timeout:g} s limit for synchronous queries; "
+        "narrow it (TOP, WHERE on indexed columns) or run it asynchronously"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,67 @@
+"""The service's settings: one frozen object, from the environment and the command line.
+
+Everything configurable is a field here with its environment variable beside it, so the CLI
+help, the README table and the code read the same list (tests/test_docs.py checks the README).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from lcdb.errors import DatabaseConfigError
+from lcdb.settings import DatabaseSettings
+
+ENV_BASE_URL = "LCDB_BASE_URL"
+ENV_MAXREC_DEFAULT = "LCDB_MAXREC_DEFAULT"
+ENV_MAXREC_LIMIT = "LCDB_MAXREC_LIMIT"
+ENV_SYNC_TIMEOUT = "LCDB_SYNC_TIMEOUT"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=lambda: DatabaseSettings.from_env({}))
+    #: Public URL of the TAP service (e.g. https://archive.example.org/tap), for documents that
+    #: carry absolute URLs behind a proxy. None: derived from each request.
+    base_url: str | None = None
+    #: Rows returned when the client gives no MAXREC.
+    maxrec_default: int = 10_000
+    #: The most rows a sync query may return, whatever MAXREC asks (TAPRegExt hardLimit).
+    maxrec_limit: int = 2_000_000
+    #: Seconds a sync query may run before it is cancelled.
+    sync_timeout: float = 60.0
+    #: Rows fetched from the database per round trip while streaming.
+    batch_size: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.maxrec_default < 0 or self.maxrec_limit < 0:
+            raise DatabaseConfigError("MAXREC settings must be non-negative")
+        if self.maxrec_default > self.maxrec_limit:
+            raise DatabaseConfigError(
+                f"{ENV_MAXREC_DEFAULT} ({self.maxrec_default}) exceeds "
+                f"{ENV_MAXREC_LIMIT} ({self.maxrec_limit})"
+            )
+        if self.sync_timeout <= 0:
+            raise DatabaseConfigError(f"{ENV_SYNC_TIMEOUT} must be positive")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {"database": DatabaseSettings.from_env(env)}
+        if env.get(ENV_BASE_URL):
+            values["base_url"] = env[ENV_BASE_URL].rstrip("/")
+        for name, variable, kind in (
+            ("maxrec_default", ENV_MAXREC_DEFAULT, int),
+            ("maxrec_limit", ENV_MAXREC_LIMIT, int),
+            ("sync_timeout", ENV_SYNC_TIMEOUT, float),
+        ):
+            if env.get(variable):
+                try:
+                    values[name] = kind(env[variable])
+                except ValueError:
+                    raise DatabaseConfigError(
+                        f"{variable} must be a number, got {env[variable]!r}"
+                    ) from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)  # type: ignore[arg-type]

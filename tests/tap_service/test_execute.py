@@ -1,0 +1,91 @@
+"""Query execution: read-only, time-limited, streamed, overflow detected exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+import adql
+from lcdb.db import create_engine
+from tap_service.errors import QueryRejected, QueryTimeout, ServiceError
+from tap_service.execute import open_query
+from tap_service.tap_schema import PublishedSchema, sync
+from tests.lcdb.support import build_graph
+
+CATALOG = PublishedSchema.build().catalog()
+
+
+@pytest.fixture
+def engine(migrated_database_url: str) -> Iterator[sa.Engine]:
+    engine = create_engine(migrated_database_url)
+    with engine.begin() as conn:
+        sync(conn, PublishedSchema.build())
+    with orm.Session(engine) as session:
+        build_graph(session)
+    yield engine
+    engine.dispose()
+
+
+def rows_of(
+    engine: sa.Engine, query: str, *, maxrec: int | None = None, batch_size: int = 2
+) -> tuple[list, bool]:
+    compiled = adql.compile(query, CATALOG, maxrec=maxrec)
+    result = open_query(engine, compiled, timeout=10, batch_size=batch_size)
+    rows = [row for batch in result.batches() for row in batch]
+    return rows, result.overflow
+
+
+def test_rows_stream_in_batches_across_fetches(engine: sa.Engine) -> None:
+    rows, overflow = rows_of(
+        engine, "SELECT column_name FROM TAP_SCHEMA.columns ORDER BY column_name", batch_size=3
+    )
+    assert len(rows) > 50 and not overflow
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+
+
+def test_overflow_is_flagged_only_when_maxrec_truncates(engine: sa.Engine) -> None:
+    total = len(rows_of(engine, "SELECT table_name FROM TAP_SCHEMA.tables")[0])
+    assert rows_of(engine, "SELECT table_name FROM TAP_SCHEMA.tables", maxrec=total) == (
+        rows_of(engine, "SELECT table_name FROM TAP_SCHEMA.tables")[0],
+        False,
+    )
+    rows, overflow = rows_of(engine, "SELECT table_name FROM TAP_SCHEMA.tables", maxrec=total - 1)
+    assert len(rows) == total - 1 and overflow
+    rows, overflow = rows_of(engine, "SELECT TOP 2 table_name FROM TAP_SCHEMA.tables", maxrec=5)
+    assert len(rows) == 2 and not overflow
+
+
+def test_maxrec_zero_returns_no_rows_and_overflow(engine: sa.Engine) -> None:
+    assert rows_of(engine, "SELECT * FROM lcdb.target", maxrec=0) == ([], True)
+
+
+def test_empty_results_are_fine(engine: sa.Engine) -> None:
+    assert rows_of(engine, "SELECT * FROM lcdb.target WHERE name = -1") == ([], False)
+
+
+def test_division_by_zero_is_the_query_s_fault(engine: sa.Engine) -> None:
+    with pytest.raises(QueryRejected, match="division by zero"):
+        rows_of(engine, "SELECT 1 / (name - name) FROM lcdb.target")
+
+
+def test_queries_run_read_only(engine: sa.Engine) -> None:
+    compiled = adql.Compiled(
+        sql="SELECT nextval('lcdb.dataset_id_seq')", columns=(), row_limit=None
+    )
+    with pytest.raises(ServiceError, match="read-only transaction"):
+        list(open_query(engine, compiled, timeout=10, batch_size=10).batches())
+
+
+def test_statement_timeout_is_reported_as_such(engine: sa.Engine) -> None:
+    compiled = adql.Compiled(sql="SELECT pg_sleep(5)", columns=(), row_limit=None)
+    with pytest.raises(QueryTimeout, match=r"0\.5 s limit"):
+        open_query(engine, compiled, timeout=0.5, batch_size=10)
+
+
+def test_connections_return_to_the_pool(engine: sa.Engine) -> None:
+    for _ in range(20):
+        rows_of(engine, "SELECT TOP 1 id FROM lcdb.target")
+    assert engine.pool.checkedout() == 0
