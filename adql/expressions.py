@@ -86,6 +86,7 @@ class ExpressionChecker:
             return self.set_function(expr, scope)
         if isinstance(expr, ast.Cast):
             info = self.expression(expr.operand, scope)
+            self.check_cast(expr, info)
             return metadata.cast(expr.target.name, expr.target.length, info)
         if isinstance(expr, ast.ScalarSubquery):
             outputs = self.single_column(expr.query, scope, expr)
@@ -99,8 +100,10 @@ class ExpressionChecker:
         elif isinstance(expr, ast.Not):
             self.condition(expr.operand, scope)
         elif isinstance(expr, ast.Comparison):
-            self.comparable(self.expression(expr.left, scope),
-                            self.expression(expr.right, scope), expr)
+            left = self.expression(expr.left, scope)
+            right = self.expression(expr.right, scope)
+            if not (_bool_literal_pair(left, expr.right) or _bool_literal_pair(right, expr.left)):
+                self.comparable(left, right, expr)
         elif isinstance(expr, ast.Between):
             info = self.expression(expr.operand, scope)
             self.comparable(info, self.expression(expr.low, scope), expr)
@@ -127,6 +130,22 @@ class ExpressionChecker:
         else:  # pragma: no cover - the parser produces no other node
             raise TypeError(f"unexpected expression node {type(expr).__name__}")
         return metadata.BOOLEAN
+
+    def check_cast(self, expr: ast.Cast, info: ExprInfo) -> None:
+        """ADQL 2.1 §4.7: CAST converts between numeric types; CHAR/VARCHAR accept any
+        scalar, TIMESTAMP a string."""
+        target = expr.target.name
+        if target in ("CHAR", "VARCHAR"):
+            allowed = _SCALAR_OK
+        elif target == "TIMESTAMP":
+            allowed = _STRING_OK
+        elif target in ("POINT", "CIRCLE", "POLYGON"):
+            return
+        else:
+            allowed = _NUMERIC_OK
+        if info.kind not in allowed:
+            raise ADQLSemanticError(f"Cannot CAST {info.kind} to {target}",
+                                    expr.line, expr.col)
 
     def single_column(self, query: ast.SelectExpression, scope: Scope,
                       node: ast.Expression) -> list[OutputItem]:
@@ -158,8 +177,6 @@ class ExpressionChecker:
                 raise ADQLSemanticError(f"Cannot compare {kinds.pop()} values",
                                         node.line, node.col)
             return
-        if kinds == {"boolean", "numeric"}:
-            return  # ADQL 2.1 §3.1: 1/0 stand for TRUE/FALSE
         raise ADQLSemanticError(
             f"Cannot compare {left.kind} and {right.kind} values", node.line, node.col)
 
@@ -192,6 +209,8 @@ class ExpressionChecker:
             param = fdef.params[min(i, len(fdef.params) - 1)]
             info = self.expression(arg, scope)
             self.check_argument(fdef, param.kind, i, arg, info)
+            if fdef.variadic and infos:
+                self.comparable(infos[0], info, arg)
             infos.append(info)
         return self.function_result(fdef, call, infos)
 
@@ -286,6 +305,12 @@ class ExpressionChecker:
         elif call.name != "COUNT":
             self.require(info, _SCALAR_OK, f"argument of {call.name}", call.arg)
         return metadata.set_function(call.name, info)
+
+
+def _bool_literal_pair(info: ExprInfo, other: ast.Expression) -> bool:
+    """ADQL 2.1 §3.1: comparing a BOOLEAN with 1 or 0 means TRUE or FALSE."""
+    return info.kind == "boolean" and isinstance(other, ast.NumericLiteral) and (
+        other.text in ("0", "1"))
 
 
 def _arity(fdef: FunctionDef) -> str:

@@ -139,9 +139,9 @@ class Generator:
         alias = self.r.group_aliases.get(id(expr))
         if alias is None:
             return self.expr(expr)
-        # Group by the aliased expression itself: in PostgreSQL a bare name in GROUP BY
-        # prefers an input column, which would not be what the ADQL alias means.
-        return next(self.output_value(o) for o in outputs if o.name == alias)
+        # Group by the output's position: in PostgreSQL a bare name in GROUP BY prefers an
+        # input column, which would not be what the ADQL alias means.
+        return str(next(n for n, o in enumerate(outputs, start=1) if o.name == alias))
 
     def order_item(self, item: ast.OrderItem) -> str:
         target = self.r.order.get(id(item))

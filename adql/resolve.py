@@ -78,6 +78,18 @@ def resolve(query: ast.Query, catalog: Catalog | None) -> Resolution:
     return Resolver(catalog).query(query)
 
 
+_CONSTANTS = (ast.NumericLiteral, ast.HexLiteral, ast.StringLiteral, ast.BooleanLiteral,
+              ast.NullLiteral)
+
+
+def _no_constant(expr: ast.Expression, clause: str) -> None:
+    """A constant sort or grouping key means nothing (and PostgreSQL reads integers there as
+    select-list positions), so it is refused rather than passed on."""
+    node = expr.operand if isinstance(expr, ast.UnaryOp) else expr
+    if isinstance(node, _CONSTANTS):
+        raise ADQLSemanticError(f"{clause} a constant is not allowed", expr.line, expr.col)
+
+
 def _norm(ident: ast.Identifier) -> str:
     """The SQL name for an identifier written by the user (PostgreSQL folds to lower)."""
     return ident.name if ident.delimited else ident.name.lower()
@@ -132,6 +144,12 @@ class Resolver(ExpressionChecker):
             raise ADQLSemanticError(
                 f"Both sides of {term.op.value} must have the same number of columns "
                 f"({len(left)} and {len(right)})", term.line, term.col)
+        for n, (a, b) in enumerate(zip(left, right, strict=False), start=1):
+            kinds = {a.info.kind, b.info.kind} - {"unknown", "null"}
+            if len(kinds) > 1:
+                raise ADQLSemanticError(
+                    f"Column {n} of {term.op.value} combines {a.info.kind} and "
+                    f"{b.info.kind} values", term.line, term.col)
         return left, None
 
     def select(self, select: ast.Select, parent: Scope | None,
@@ -149,6 +167,7 @@ class Resolver(ExpressionChecker):
             if alias is not None:
                 self.r.group_aliases[id(expr)] = alias
             else:
+                _no_constant(expr, "GROUP BY")
                 scope.aggregates_allowed = False
                 self.expression(expr, scope)
                 scope.aggregates_allowed = True
@@ -166,7 +185,8 @@ class Resolver(ExpressionChecker):
         items = [o.expr for o in outputs if o.expr is not None]
         if select.having is not None:
             items.append(select.having)
-        if not select.group_by and not any(contains_set_function(e) for e in items):
+        if (not select.group_by and select.having is None
+                and not any(contains_set_function(e) for e in items)):
             return
         grouping = Grouping(self.r.columns, {s.sql_alias for s in scope.side.sources})
         for expr in select.group_by:
@@ -201,13 +221,15 @@ class Resolver(ExpressionChecker):
         if alias is not None:
             self.r.order[id(item)] = alias
             return
+        _no_constant(expr, "ORDER BY")
         if scope is None:
+            if isinstance(expr, ast.ColumnRef) and len(expr.parts) == 1 and self.schemaless:
+                self.r.order[id(item)] = _norm(expr.parts[0])
+                return
             if isinstance(expr, ast.ColumnRef) and not self.schemaless:
                 raise self.unknown_column(expr, [o.name for o in outputs])
-            if not self.schemaless:
-                raise ADQLSemanticError("ORDER BY of a set operation must name an output "
-                                        "column or position", expr.line, expr.col)
-            return
+            raise ADQLSemanticError("ORDER BY of a set operation must name an output "
+                                    "column or position", expr.line, expr.col)
         self.expression(expr, scope)
 
     def output_alias(self, expr: ast.Expression, outputs: list[OutputItem],

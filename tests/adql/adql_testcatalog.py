@@ -9,42 +9,67 @@ from __future__ import annotations
 
 from adql import Catalog, Column, Table
 
-CATALOG = Catalog([
-    Table("lcdb", "target", (
-        Column("id", "long", ucd="meta.id;meta.main", description="Target id"),
-        Column("catalog_id", "int", ucd="meta.id"),
-        Column("name", "long", ucd="meta.id", description="Catalog number of the target"),
-        Column("ra", "double", unit="deg", ucd="pos.eq.ra;meta.main"),
-        Column("dec", "double", unit="deg", ucd="pos.eq.dec;meta.main"),
-        Column("tmag", "float", unit="mag", ucd="phot.mag"),
-        Column("label", "char", "*", description="Free-text label"),
-        Column("Mixed", "int", description="A column whose name has upper case"),
-    ), description="Observed targets"),
-    Table("lcdb", "dataset", (
-        Column("id", "int", ucd="meta.id;meta.main"),
-        Column("target_id", "long", ucd="meta.id"),
-        Column("observation_id", "int", ucd="meta.id"),
-        Column("values", "double", "*", unit="electron/s"),
-        Column("errors", "double", "*", unit="electron/s"),
-        Column("exptime", "double", unit="s", db_name="exposure_time"),
-        Column("is_good", "boolean"),
-    )),
-    Table("lcdb", "observation", (
-        Column("id", "int"),
-        Column("target_id", "long"),
-        Column("sector", "short"),
-        Column("mid_time", "double", unit="d", ucd="time.epoch"),
-    )),
-    Table("TAP_SCHEMA", "tables", (
-        Column("schema_name", "char", "*"),
-        Column("table_name", "char", "*"),
-        Column("table_type", "char", "*"),
-        Column("description", "char", "*"),
-        Column("size", "long"),
-    ), db_schema="tap_schema"),
-    Table("TAP_SCHEMA", "columns", (
-        Column("table_name", "char", "*"),
-        Column("column_name", "char", "*"),
-        Column("datatype", "char", "*"),
-    ), db_schema="tap_schema"),
-])
+CATALOG = Catalog(
+    [
+        Table(
+            "lcdb",
+            "target",
+            (
+                Column("id", "long", ucd="meta.id;meta.main", description="Target id"),
+                Column("catalog_id", "int", ucd="meta.id"),
+                Column("name", "long", ucd="meta.id", description="Catalog number of the target"),
+                Column("ra", "double", unit="deg", ucd="pos.eq.ra;meta.main"),
+                Column("dec", "double", unit="deg", ucd="pos.eq.dec;meta.main"),
+                Column("tmag", "float", unit="mag", ucd="phot.mag"),
+                Column("label", "char", "*", description="Free-text label"),
+                Column("Mixed", "int", description="A column whose name has upper case"),
+            ),
+            description="Observed targets",
+        ),
+        Table(
+            "lcdb",
+            "dataset",
+            (
+                Column("id", "int", ucd="meta.id;meta.main"),
+                Column("target_id", "long", ucd="meta.id"),
+                Column("observation_id", "int", ucd="meta.id"),
+                Column("values", "double", "*", unit="electron/s"),
+                Column("errors", "double", "*", unit="electron/s"),
+                Column("exptime", "double", unit="s", db_name="exposure_time"),
+                Column("is_good", "boolean"),
+            ),
+        ),
+        Table(
+            "lcdb",
+            "observation",
+            (
+                Column("id", "int"),
+                Column("target_id", "long"),
+                Column("sector", "short"),
+                Column("mid_time", "double", unit="d", ucd="time.epoch"),
+            ),
+        ),
+        Table(
+            "TAP_SCHEMA",
+            "tables",
+            (
+                Column("schema_name", "char", "*"),
+                Column("table_name", "char", "*"),
+                Column("table_type", "char", "*"),
+                Column("description", "char", "*"),
+                Column("size", "long"),
+            ),
+            db_schema="tap_schema",
+        ),
+        Table(
+            "TAP_SCHEMA",
+            "columns",
+            (
+                Column("table_name", "char", "*"),
+                Column("column_name", "char", "*"),
+                Column("datatype", "char", "*"),
+            ),
+            db_schema="tap_schema",
+        ),
+    ]
+)

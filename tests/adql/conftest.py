@@ -14,7 +14,9 @@ PG_FUNCTIONS = Path(__file__).resolve().parents[2] / "adql" / "pg_functions.sql"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--update-golden", action="store_true", default=False,
+        "--update-golden",
+        action="store_true",
+        default=False,
         help="rewrite tests/adql/golden/*.adqlt with the current output (review the diff)",
     )
 

@@ -83,7 +83,7 @@ def _parse_case(path: Path, block: list[str], lineno: int) -> Case:
     head = _ARROW.match(block[arrow])
     if head is None:
         raise GoldenFormatError(f"{path}:{lineno + arrow}: malformed '==>' line")
-    body = block[arrow + 1:]
+    body = block[arrow + 1 :]
     while body and not body[-1].strip():
         body.pop()
     expected = "\n".join(body)
@@ -117,6 +117,5 @@ def dump(cases: list[Case]) -> str:
     return "\n".join(out)
 
 
-def updated(case: Case, expected: str, error: str | None,
-            position: tuple[int, int] | None) -> Case:
+def updated(case: Case, expected: str, error: str | None, position: tuple[int, int] | None) -> Case:
     return replace(case, expected=expected, error=error, position=position)

@@ -39,7 +39,8 @@ def test_golden_case(case: golden.Case, update_golden: bool) -> None:
     output, error, position = run_case(case)
     if update_golden:
         _results.setdefault(case.path, {})[case.name] = golden.updated(
-            case, output, error, position)
+            case, output, error, position
+        )
         return
     if case.error is None:
         assert error is None, f"unexpected {error} at {position}: {output}"
@@ -50,5 +51,14 @@ def test_golden_case(case: golden.Case, update_golden: bool) -> None:
 
 def test_every_topic_has_a_file() -> None:
     topics = {p.stem for p in golden.GOLDEN_DIR.glob("*.adqlt")}
-    assert {"select", "joins", "subqueries", "setops", "functions", "udf", "geometry",
-            "errors", "limits"} <= topics
+    assert {
+        "select",
+        "joins",
+        "subqueries",
+        "setops",
+        "functions",
+        "udf",
+        "geometry",
+        "errors",
+        "limits",
+    } <= topics

@@ -34,8 +34,7 @@ def test_duplicate_case_names_fail_the_loader(tmp_path: Path) -> None:
 
 
 def test_meta_error_and_multiline_query_round_trip(tmp_path: Path) -> None:
-    text = ("-- case: a\n-- maxrec: 3\nSELECT a\nFROM t -- note\n==> ADQLSyntaxError 2:3\n"
-            "Boom\n")
+    text = "-- case: a\n-- maxrec: 3\nSELECT a\nFROM t -- note\n==> ADQLSyntaxError 2:3\nBoom\n"
     path = write(tmp_path, text)
     (case,) = golden.load(path)
     assert case.meta == {"maxrec": "3"}

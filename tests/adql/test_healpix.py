@@ -31,22 +31,25 @@ def sample_points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("order", [0, 1, 5, 12, 20, 29])
 def test_index_matches_cdshealpix(adql_db: Conn, order: int) -> None:
     ra, dec = sample_points(200, order)
-    expected = cdshealpix.lonlat_to_healpix(Longitude(ra * u.deg), Latitude(dec * u.deg),
-                                            order)
-    sql = adql.translate(f"SELECT ivo_healpix_index({order}, ra, dec) FROM lcdb.target",
-                         CATALOG).replace('FROM "lcdb"."target" AS "t0"',
-                                          "FROM unnest(%s::float8[], %s::float8[]) "
-                                          'AS "t0"(ra, dec)')
+    expected = cdshealpix.lonlat_to_healpix(Longitude(ra * u.deg), Latitude(dec * u.deg), order)
+    sql = adql.translate(
+        f"SELECT ivo_healpix_index({order}, ra, dec) FROM lcdb.target", CATALOG
+    ).replace(
+        'FROM "lcdb"."target" AS "t0"', 'FROM unnest(%s::float8[], %s::float8[]) AS "t0"(ra, dec)'
+    )
     got = [r[0] for r in adql_db.execute(sql, (list(ra), list(dec))).fetchall()]
-    mismatches = [(r, d, g, int(e)) for r, d, g, e in zip(ra, dec, got, expected, strict=True)
-                  if g != e]
+    mismatches = [
+        (r, d, g, int(e)) for r, d, g, e in zip(ra, dec, got, expected, strict=True) if g != e
+    ]
     # A point exactly on a cell boundary (e.g. the vertex at ra=180, dec=0) belongs to either
     # cell: we follow HEALPix C++, cdshealpix has another tie rule. Accept only those.
     for r, d, g, _ in mismatches:
         eps = 1e-7
         near = cdshealpix.lonlat_to_healpix(
             Longitude([r + eps, r - eps, r, r] * u.deg),
-            Latitude([d, d, min(d + eps, 90), max(d - eps, -90)] * u.deg), order)
+            Latitude([d, d, min(d + eps, 90), max(d - eps, -90)] * u.deg),
+            order,
+        )
         assert g in {int(x) for x in near}, (r, d, g)
     assert len(mismatches) <= 1
 
@@ -59,7 +62,8 @@ def test_center_matches_cdshealpix(adql_db: Conn, order: int) -> None:
     lon, lat = cdshealpix.healpix_to_lonlat(pixels, order)
     got = adql_db.execute(
         'SELECT "adql_udf"."ivo_healpix_center"(%s, p) FROM unnest(%s::int8[]) AS p',
-        (order, [int(p) for p in pixels])).fetchall()
+        (order, [int(p) for p in pixels]),
+    ).fetchall()
     ra = np.array([g[0][0] for g in got])
     dec = np.array([g[0][1] for g in got])
     np.testing.assert_allclose(dec, lat.deg, atol=1e-9)
@@ -70,7 +74,8 @@ def test_center_matches_cdshealpix(adql_db: Conn, order: int) -> None:
 def test_center_round_trips_through_index(adql_db: Conn) -> None:
     row = adql_db.execute(
         'SELECT "adql_udf"."ivo_healpix_index"(8, c[1], c[2]) FROM '
-        '(SELECT "adql_udf"."ivo_healpix_center"(8, 123456) AS c) AS s').fetchone()
+        '(SELECT "adql_udf"."ivo_healpix_center"(8, 123456) AS c) AS s'
+    ).fetchone()
     assert row == (123456,)
 
 
