@@ -81,10 +81,12 @@ class Table:
 class Catalog:
     """An immutable set of tables, indexed for name lookup."""
 
-    __slots__ = ("_by_name", "tables")
+    __slots__ = ("_by_name", "memo", "tables")
 
     def __init__(self, tables: Iterable[Table]) -> None:
         self.tables: tuple[Table, ...] = tuple(tables)
+        #: Per-table data the resolver derives once and reuses for every query.
+        self.memo: dict[int, object] = {}
         by_name: dict[str, list[Table]] = {}
         for table in self.tables:
             by_name.setdefault(table.name.lower(), []).append(table)

@@ -12,6 +12,7 @@ rejected here, so no SQL outside ADQL can reach the generator.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from adql.errors import ADQLSyntaxError
 
@@ -68,19 +69,22 @@ HEX = "hex"  # hexadecimal integer; ``value`` is the text
 OP = "op"  # punctuation; ``value`` is the text
 EOF = "eof"
 
+_SKIP = r"(?:[ \t\r\n\f\v]+|--[^\n]*)*"  # whitespace and comments, consumed before a token
 _TOKEN_RE = re.compile(
-    r"""
-    (?P<ws>[ \t\r\n\f\v]+)
-  | (?P<comment>--[^\n]*)
-  | (?P<hex>0[xX][0-9A-Fa-f]+)
-  | (?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-  | (?P<word>[A-Za-z][A-Za-z0-9_]*)
-  | (?P<qident>"(?:[^"]|"")*")
-  | (?P<str>'(?:[^']|'')*')
-  | (?P<op><>|!=|<=|>=|\|\||[=<>+\-*/(),.])
-    """,
+    _SKIP + r"""
+    (?:
+      (?P<word>[A-Za-z][A-Za-z0-9_]*)
+    | (?P<hex>0[xX][0-9A-Fa-f]+)
+    | (?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+    | (?P<op><>|!=|<=|>=|\|\||[=<>+\-*/(),.])
+    | (?P<qident>"(?:[^"]|"")*")
+    | (?P<str>'(?:[^']|'')*')
+    | (?P<eof>\Z)
+    )""",
     re.VERBOSE,
 )
+_SKIP_RE = re.compile(_SKIP)
+_NEWLINE_RE = re.compile("\n")
 _WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 
 
@@ -110,61 +114,57 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
     match = _TOKEN_RE.match
+    newlines = [m.start() for m in _NEWLINE_RE.finditer(text)]
     pos = 0
-    line = 1
-    line_start = 0
-    n = len(text)
-    while pos < n:
+    while True:
         m = match(text, pos)
         if m is None:
-            _bad_character(text, pos, line, line_start)
+            bad = _SKIP_RE.match(text, pos).end()  # type: ignore[union-attr]
+            _bad_character(text, bad, *_position(newlines, bad))
         kind = m.lastgroup
-        end = m.end()
-        if kind == "ws":
-            nl = text.count("\n", pos, end)
-            if nl:
-                line += nl
-                line_start = text.rindex("\n", pos, end) + 1
-        elif kind == "comment":
-            pass
-        elif kind == "word":
-            word = m.group()
+        index = m.lastindex
+        start, end = m.span(index)  # type: ignore[arg-type]
+        if newlines:
+            line, col = _position(newlines, start)
+        else:
+            line, col = 1, start + 1
+        if kind == "word":
+            word = text[start:end]
             upper = word.upper()
             if upper in RESERVED:
-                append(Token(KW, upper, line, pos - line_start + 1, pos, end, word))
+                append(Token(KW, upper, line, col, start, end, word))
             else:
-                append(Token(IDENT, word, line, pos - line_start + 1, pos, end))
+                append(Token(IDENT, word, line, col, start, end))
         elif kind == "op":
-            append(Token(OP, m.group(), line, pos - line_start + 1, pos, end))
+            append(Token(OP, text[start:end], line, col, start, end))
         elif kind == "num" or kind == "hex":
-            if end < n and _WORD_CHAR.match(text, end):
-                raise ADQLSyntaxError(
-                    f"Invalid number '{text[pos:end + 1]}'", line, pos - line_start + 1
-                )
-            append(Token(NUM if kind == "num" else HEX, m.group(), line,
-                         pos - line_start + 1, pos, end))
+            if _WORD_CHAR.match(text, end):
+                raise ADQLSyntaxError(f"Invalid number '{text[start:end + 1]}'", line, col)
+            append(Token(NUM if kind == "num" else HEX, text[start:end], line, col, start, end))
+        elif kind == "eof":
+            append(Token(EOF, "", line, col, start, end))
+            return tokens
         else:  # str or qident
-            body = m.group()[1:-1]
-            col = pos - line_start + 1
+            body = text[start + 1:end - 1]
             if kind == "str":
                 if "\x00" in body:
                     raise ADQLSyntaxError("NUL character in string literal", line, col)
-                append(Token(STR, body.replace("''", "'"), line, col, pos, end))
+                append(Token(STR, body.replace("''", "'"), line, col, start, end))
             else:
                 if not body or "\x00" in body:
                     raise ADQLSyntaxError("Invalid delimited identifier", line, col)
-                append(Token(QIDENT, body.replace('""', '"'), line, col, pos, end))
-            nl = text.count("\n", pos, end)
-            if nl:
-                line += nl
-                line_start = text.rindex("\n", pos, end) + 1
+                append(Token(QIDENT, body.replace('""', '"'), line, col, start, end))
         pos = end
-    append(Token(EOF, "", line, pos - line_start + 1, pos, pos))
-    return tokens
 
 
-def _bad_character(text: str, pos: int, line: int, line_start: int) -> None:
-    col = pos - line_start + 1
+def _position(newlines: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset``, given the offsets of all newlines."""
+    before = bisect_right(newlines, offset - 1)
+    line_start = newlines[before - 1] + 1 if before else 0
+    return before + 1, offset - line_start + 1
+
+
+def _bad_character(text: str, pos: int, line: int, col: int) -> None:
     ch = text[pos]
     if ch == "'":
         raise ADQLSyntaxError("Unterminated string literal", line, col)

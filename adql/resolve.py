@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from adql import ast
-from adql.catalog import Catalog
+from adql.catalog import Catalog, Table
 from adql.errors import ADQLSemanticError
 from adql.expressions import ExpressionChecker
 from adql.metadata import ExprInfo, column_info
@@ -27,6 +27,7 @@ from adql.scope import (
     SourceColumn,
     display,
     ident_matches,
+    index_columns,
     suggest,
 )
 
@@ -364,8 +365,18 @@ class Resolver(ExpressionChecker):
         table = found[0]
         alias = self.new_alias(ref.alias)
         self.r.tables[id(ref)] = TableBinding((table.sql_schema, table.sql_name), alias)
-        columns = [SourceColumn(c.name, c.sql_name, column_info(c)) for c in table.columns]
-        return Source(table.qualified_name, ref.alias, table, None, alias, columns)
+        columns, index = self.table_columns(table)
+        return Source(table.qualified_name, ref.alias, table, None, alias, columns, index)
+
+    def table_columns(self, table: Table) -> tuple[list[SourceColumn],
+                                                   dict[str, list[SourceColumn]]]:
+        """A table's columns for scopes, built once per catalog (they are never mutated)."""
+        assert self.catalog is not None
+        cached = self.catalog.memo.get(id(table))
+        if cached is None:
+            columns = [SourceColumn(c.name, c.sql_name, column_info(c)) for c in table.columns]
+            cached = self.catalog.memo[id(table)] = (columns, index_columns(columns))
+        return cached  # type: ignore[return-value]
 
     def find_cte(self, ident: ast.Identifier, scope: Scope) -> CteDef | None:
         cte = scope.ctes.get(ident.name.lower())

@@ -34,6 +34,11 @@ class Source:
     cte_name: str | None  # the CTE's ADQL name, when it is one
     sql_alias: str
     columns: list[SourceColumn]
+    index: dict[str, list[SourceColumn]] = field(default_factory=dict)  # lower name -> cols
+
+    def __post_init__(self) -> None:
+        if not self.index:
+            self.index = index_columns(self.columns)
 
     def matches(self, qualifier: tuple[ast.Identifier, ...]) -> bool:
         if self.alias is not None:
@@ -47,7 +52,10 @@ class Source:
             qualifier[0], self.cte_name)
 
     def find(self, ident: ast.Identifier) -> list[SourceColumn]:
-        return [c for c in self.columns if ident_matches(ident, c.name)]
+        found = self.index.get(ident.name.lower(), [])
+        if ident.delimited:
+            return [c for c in found if c.name == ident.name]
+        return found
 
 
 @dataclass(slots=True)
@@ -96,6 +104,13 @@ class CteDef:
     name: ast.Identifier
     sql_name: str
     columns: list[SourceColumn]
+
+
+def index_columns(columns: list[SourceColumn]) -> dict[str, list[SourceColumn]]:
+    index: dict[str, list[SourceColumn]] = {}
+    for col in columns:
+        index.setdefault(col.name.lower(), []).append(col)
+    return index
 
 
 def ident_matches(ident: ast.Identifier, name: str) -> bool:
