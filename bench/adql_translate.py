@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import adql  # noqa: E402
-from adql import Catalog, Column, Table  # noqa: E402
+import adql
+from adql import Catalog, Column, Table
 
 CATALOG = Catalog([
     Table("lcdb", "target", (
