@@ -248,15 +248,46 @@ class Not:
 
 
 Expression = (
-    NumericLiteral | HexLiteral | StringLiteral | BooleanLiteral | NullLiteral | ColumnRef
-    | UnaryOp | BinaryOp | FunctionCall | GeometryFunction | SetFunction | Cast
-    | ScalarSubquery | Comparison | Between | Like | IsNull | InList | InSubquery | Exists
-    | And | Or | Not
+    NumericLiteral
+    | HexLiteral
+    | StringLiteral
+    | BooleanLiteral
+    | NullLiteral
+    | ColumnRef
+    | UnaryOp
+    | BinaryOp
+    | FunctionCall
+    | GeometryFunction
+    | SetFunction
+    | Cast
+    | ScalarSubquery
+    | Comparison
+    | Between
+    | Like
+    | IsNull
+    | InList
+    | InSubquery
+    | Exists
+    | And
+    | Or
+    | Not
 )
 CONDITIONS = (Comparison, Between, Like, IsNull, InList, InSubquery, Exists, And, Or, Not)
 EXPRESSION_TYPES = (
-    NumericLiteral, HexLiteral, StringLiteral, BooleanLiteral, NullLiteral, ColumnRef, UnaryOp,
-    BinaryOp, FunctionCall, GeometryFunction, SetFunction, Cast, ScalarSubquery, *CONDITIONS,
+    NumericLiteral,
+    HexLiteral,
+    StringLiteral,
+    BooleanLiteral,
+    NullLiteral,
+    ColumnRef,
+    UnaryOp,
+    BinaryOp,
+    FunctionCall,
+    GeometryFunction,
+    SetFunction,
+    Cast,
+    ScalarSubquery,
+    *CONDITIONS,
 )
 
 # --------------------------------------------------------------------------------- FROM
@@ -387,5 +418,18 @@ class Query:
 
 
 #: Anything with a source position.
-Node = Expression | FromItem | SelectItem | AllColumns | OrderItem | Select | SetOperation \
-    | SelectExpression | CommonTable | Query | Identifier | TableName | TypeName
+Node = (
+    Expression
+    | FromItem
+    | SelectItem
+    | AllColumns
+    | OrderItem
+    | Select
+    | SetOperation
+    | SelectExpression
+    | CommonTable
+    | Query
+    | Identifier
+    | TableName
+    | TypeName
+)

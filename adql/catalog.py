@@ -14,8 +14,20 @@ from dataclasses import dataclass, field
 
 #: VOTable datatypes a column may declare.
 DATATYPES = frozenset(
-    ("char", "unicodeChar", "boolean", "unsignedByte", "short", "int", "long", "float",
-     "double", "bit", "floatComplex", "doubleComplex")
+    (
+        "char",
+        "unicodeChar",
+        "boolean",
+        "unsignedByte",
+        "short",
+        "int",
+        "long",
+        "float",
+        "double",
+        "bit",
+        "floatComplex",
+        "doubleComplex",
+    )
 )
 
 
@@ -93,7 +105,10 @@ class Catalog:
         self._by_name = {k: tuple(v) for k, v in by_name.items()}
 
     def find_tables(
-        self, name: str, delimited: bool, schema: str | None = None,
+        self,
+        name: str,
+        delimited: bool,
+        schema: str | None = None,
         schema_delimited: bool = False,
     ) -> tuple[Table, ...]:
         """Tables matching ``[schema.]name`` under ADQL identifier rules."""

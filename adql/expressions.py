@@ -45,8 +45,8 @@ class ExpressionChecker:
         info = self.expression(expr, scope)
         if not isinstance(expr, ast.CONDITIONS) and info.kind not in ("boolean", "unknown"):
             raise ADQLSemanticError(
-                "Expected a condition; compare the value, e.g. '... = 1'",
-                expr.line, expr.col)
+                "Expected a condition; compare the value, e.g. '... = 1'", expr.line, expr.col
+            )
 
     def expression(self, expr: ast.Expression, scope: Scope) -> ExprInfo:
         info = self._expression(expr, scope)
@@ -64,8 +64,9 @@ class ExpressionChecker:
             return metadata.STRING
         if isinstance(expr, ast.HexLiteral):
             if expr.value >= 2**63:
-                raise ADQLSemanticError("Hexadecimal literal too large for BIGINT",
-                                        expr.line, expr.col)
+                raise ADQLSemanticError(
+                    "Hexadecimal literal too large for BIGINT", expr.line, expr.col
+                )
             return metadata.integer_literal(expr.value)
         if isinstance(expr, ast.BooleanLiteral):
             return metadata.BOOLEAN
@@ -110,10 +111,12 @@ class ExpressionChecker:
             self.comparable(info, self.expression(expr.high, scope), expr)
         elif isinstance(expr, ast.Like):
             op = "ILIKE" if expr.case_insensitive else "LIKE"
-            self.require(self.expression(expr.operand, scope), _STRING_OK,
-                         f"left operand of {op}", expr)
-            self.require(self.expression(expr.pattern, scope), _STRING_OK,
-                         f"pattern of {op}", expr.pattern)
+            self.require(
+                self.expression(expr.operand, scope), _STRING_OK, f"left operand of {op}", expr
+            )
+            self.require(
+                self.expression(expr.pattern, scope), _STRING_OK, f"pattern of {op}", expr.pattern
+            )
         elif isinstance(expr, ast.IsNull):
             self.expression(expr.operand, scope)
         elif isinstance(expr, ast.InList):
@@ -144,18 +147,18 @@ class ExpressionChecker:
         else:
             allowed = _NUMERIC_OK
         if info.kind not in allowed:
-            raise ADQLSemanticError(f"Cannot CAST {info.kind} to {target}",
-                                    expr.line, expr.col)
+            raise ADQLSemanticError(f"Cannot CAST {info.kind} to {target}", expr.line, expr.col)
 
-    def single_column(self, query: ast.SelectExpression, scope: Scope,
-                      node: ast.Expression) -> list[OutputItem]:
+    def single_column(
+        self, query: ast.SelectExpression, scope: Scope, node: ast.Expression
+    ) -> list[OutputItem]:
         saved = scope.aggregates_allowed
         outputs = self.subquery(query, scope)
         scope.aggregates_allowed = saved
         if not self.schemaless and len(outputs) != 1:
             raise ADQLSemanticError(
-                f"Subquery must return exactly one column, not {len(outputs)}",
-                node.line, node.col)
+                f"Subquery must return exactly one column, not {len(outputs)}", node.line, node.col
+            )
         return outputs
 
     def binary(self, expr: ast.BinaryOp, scope: Scope) -> ExprInfo:
@@ -174,19 +177,22 @@ class ExpressionChecker:
         kinds = {left.kind, right.kind} - {"unknown", "null"}
         if len(kinds) <= 1:
             if kinds & {"geometry", "array"}:
-                raise ADQLSemanticError(f"Cannot compare {kinds.pop()} values",
-                                        node.line, node.col)
+                raise ADQLSemanticError(f"Cannot compare {kinds.pop()} values", node.line, node.col)
             return
         raise ADQLSemanticError(
-            f"Cannot compare {left.kind} and {right.kind} values", node.line, node.col)
+            f"Cannot compare {left.kind} and {right.kind} values", node.line, node.col
+        )
 
-    def require(self, info: ExprInfo, allowed: frozenset[str], what: str,
-                node: ast.Expression) -> None:
+    def require(
+        self, info: ExprInfo, allowed: frozenset[str], what: str, node: ast.Expression
+    ) -> None:
         if info.kind not in allowed:
             wanted = "numeric" if "numeric" in allowed else "a string"
-            raise ADQLSemanticError(f"{what[0].upper()}{what[1:]} must be {wanted}, "
-                                    f"not {info.kind}",
-                                    node.line, node.col)
+            raise ADQLSemanticError(
+                f"{what[0].upper()}{what[1:]} must be {wanted}, not {info.kind}",
+                node.line,
+                node.col,
+            )
 
     # --------------------------------------------------------------------- functions
 
@@ -203,8 +209,9 @@ class ExpressionChecker:
         n = len(call.args)
         if n < fdef.min_args or (fdef.max_args is not None and n > fdef.max_args):
             raise ADQLSemanticError(
-                f"Function '{call.name}' takes {_arity(fdef)}, got {n}", call.line, call.col)
-        infos = []
+                f"Function '{call.name}' takes {_arity(fdef)}, got {n}", call.line, call.col
+            )
+        infos: list[ExprInfo] = []
         for i, arg in enumerate(call.args):
             param = fdef.params[min(i, len(fdef.params) - 1)]
             info = self.expression(arg, scope)
@@ -214,8 +221,9 @@ class ExpressionChecker:
             infos.append(info)
         return self.function_result(fdef, call, infos)
 
-    def check_argument(self, fdef: FunctionDef, kind: ArgKind, i: int, arg: ast.Expression,
-                       info: ExprInfo) -> None:
+    def check_argument(
+        self, fdef: FunctionDef, kind: ArgKind, i: int, arg: ast.Expression, info: ExprInfo
+    ) -> None:
         what = f"argument {i + 1} of '{fdef.name}'"
         if kind is ArgKind.NUMERIC:
             self.require(info, _NUMERIC_OK, what, arg)
@@ -225,25 +233,27 @@ class ExpressionChecker:
             self.require(info, _SCALAR_OK | {"geometry"}, what, arg)
         elif kind is ArgKind.STRING_LITERAL:
             if not isinstance(arg, ast.StringLiteral):
-                raise ADQLSemanticError(f"{what[0].upper()}{what[1:]} must be a string literal",
-                                        arg.line, arg.col)
+                raise ADQLSemanticError(
+                    f"{what[0].upper()}{what[1:]} must be a string literal", arg.line, arg.col
+                )
         else:
             node = arg
             if kind is ArgKind.SIGNED_INT_LITERAL and isinstance(arg, ast.UnaryOp):
                 node = arg.operand
             if not (isinstance(node, ast.NumericLiteral) and node.is_integer):
-                raise ADQLSemanticError(f"{what[0].upper()}{what[1:]} must be an integer literal",
-                                        arg.line, arg.col)
+                raise ADQLSemanticError(
+                    f"{what[0].upper()}{what[1:]} must be an integer literal", arg.line, arg.col
+                )
 
-    def function_result(self, fdef: FunctionDef, call: ast.FunctionCall,
-                        infos: list[ExprInfo]) -> ExprInfo:
+    def function_result(
+        self, fdef: FunctionDef, call: ast.FunctionCall, infos: list[ExprInfo]
+    ) -> ExprInfo:
         first = infos[0] if infos else ExprInfo(None)
         datatype = fdef.result
         if datatype is None:
             known = [i for i in infos if i.datatype is not None]
             datatype = known[0].datatype if known else None
-            if fdef.name == "MOD" and any(i.datatype not in metadata.INTEGER_TYPES
-                                          for i in infos):
+            if fdef.name == "MOD" and any(i.datatype not in metadata.INTEGER_TYPES for i in infos):
                 datatype = "double" if known else None
         rule = fdef.units
         unit = ucd = None
@@ -265,30 +275,36 @@ class ExpressionChecker:
             arraysize = first.arraysize
         return ExprInfo(datatype, arraysize, unit, ucd, fdef.result_xtype)
 
-    def unit_factor(self, info: ExprInfo, target: ast.StringLiteral,
-                    call: ast.FunctionCall) -> float:
+    def unit_factor(
+        self, info: ExprInfo, target: ast.StringLiteral, call: ast.FunctionCall
+    ) -> float:
         if self.schemaless:
-            raise ADQLSemanticError("IN_UNIT needs the table metadata to know the unit of "
-                                    "its argument", call.line, call.col)
+            raise ADQLSemanticError(
+                "IN_UNIT needs the table metadata to know the unit of its argument",
+                call.line,
+                call.col,
+            )
         if info.unit is None:
-            raise ADQLSemanticError("IN_UNIT: the unit of the first argument is not known",
-                                    call.line, call.col)
-        from astropy import units as u  # lazily: astropy is slow to import
+            raise ADQLSemanticError(
+                "IN_UNIT: the unit of the first argument is not known", call.line, call.col
+            )
+        from astropy import units as u  # type: ignore[import-untyped]  # lazily: slow import
 
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             try:
                 dst = u.Unit(target.value, format="vounit")
             except Exception:  # astropy raises ValueError or UnitsWarning for bad units
-                raise ADQLSemanticError(f"Invalid unit '{target.value}'",
-                                        target.line, target.col) from None
+                raise ADQLSemanticError(
+                    f"Invalid unit '{target.value}'", target.line, target.col
+                ) from None
             try:
                 src = u.Unit(info.unit, format="vounit")
                 return float(src.to(dst))
             except Exception:
                 raise ADQLSemanticError(
-                    f"Cannot convert '{info.unit}' to '{target.value}'",
-                    call.line, call.col) from None
+                    f"Cannot convert '{info.unit}' to '{target.value}'", call.line, call.col
+                ) from None
 
     def set_function(self, call: ast.SetFunction, scope: Scope) -> ExprInfo:
         if not scope.aggregates_allowed:
@@ -309,8 +325,11 @@ class ExpressionChecker:
 
 def _bool_literal_pair(info: ExprInfo, other: ast.Expression) -> bool:
     """ADQL 2.1 §3.1: comparing a BOOLEAN with 1 or 0 means TRUE or FALSE."""
-    return info.kind == "boolean" and isinstance(other, ast.NumericLiteral) and (
-        other.text in ("0", "1"))
+    return (
+        info.kind == "boolean"
+        and isinstance(other, ast.NumericLiteral)
+        and (other.text in ("0", "1"))
+    )
 
 
 def _arity(fdef: FunctionDef) -> str:

@@ -94,9 +94,13 @@ class FunctionDef:
 
 
 _FORM_TYPES = {
-    ArgKind.NUMERIC: "DOUBLE", ArgKind.STRING: "TEXT", ArgKind.ANY: "ANY",
-    ArgKind.GEOMETRY: "GEOMETRY", ArgKind.SIGNED_INT_LITERAL: "INTEGER",
-    ArgKind.UNSIGNED_INT_LITERAL: "INTEGER", ArgKind.STRING_LITERAL: "TEXT",
+    ArgKind.NUMERIC: "DOUBLE",
+    ArgKind.STRING: "TEXT",
+    ArgKind.ANY: "ANY",
+    ArgKind.GEOMETRY: "GEOMETRY",
+    ArgKind.SIGNED_INT_LITERAL: "INTEGER",
+    ArgKind.UNSIGNED_INT_LITERAL: "INTEGER",
+    ArgKind.STRING_LITERAL: "TEXT",
 }
 _RESULT_FORMS = {"int": "INTEGER", "long": "BIGINT", "double": "DOUBLE", "char": "TEXT"}
 
@@ -116,8 +120,7 @@ def _mod(args: Sequence[str], types: Sequence[str | None]) -> str:
     # PostgreSQL has mod() for integers and numeric only; ADQL defines it on doubles.
     if all(t in _INTEGER_TYPES for t in types):
         return f"mod({args[0]}, {args[1]})"
-    return (f"CAST(mod(CAST({args[0]} AS NUMERIC), CAST({args[1]} AS NUMERIC))"
-            " AS DOUBLE PRECISION)")
+    return f"CAST(mod(CAST({args[0]} AS NUMERIC), CAST({args[1]} AS NUMERIC)) AS DOUBLE PRECISION)"
 
 
 def _via_numeric(sql_name: str) -> Renderer:
@@ -150,9 +153,14 @@ _X = (Param("x", ArgKind.NUMERIC),)
 _XY = (Param("x", ArgKind.NUMERIC), Param("y", ArgKind.NUMERIC))
 
 
-def _math(name: str, doc: str, units: UnitRule = UnitRule.NONE,
-          params: tuple[Param, ...] = _X, result: str | None = "double",
-          render: Renderer | None = None) -> FunctionDef:
+def _math(
+    name: str,
+    doc: str,
+    units: UnitRule = UnitRule.NONE,
+    params: tuple[Param, ...] = _X,
+    result: str | None = "double",
+    render: Renderer | None = None,
+) -> FunctionDef:
     return FunctionDef(name, params, result, render or _call(name.lower()), doc, None, units)
 
 
@@ -168,70 +176,159 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     _math("PI", "The constant pi.", params=()),
     _math("POWER", "x raised to the power y.", params=_XY),
     _math("RADIANS", "Converts degrees to radians.", UnitRule.TO_RAD),
-    _math("RAND", "Pseudo-random value in [0, 1); a seed makes the sequence repeatable.",
-          params=(Param("seed", ArgKind.UNSIGNED_INT_LITERAL, optional=True),), render=_rand),
-    _math("ROUND", "x rounded to n decimal places (default 0; negative n rounds left of "
-          "the point).", UnitRule.KEEP_UNIT,
-          (Param("x", ArgKind.NUMERIC), Param("n", ArgKind.SIGNED_INT_LITERAL, True)),
-          render=_via_numeric("round")),
+    _math(
+        "RAND",
+        "Pseudo-random value in [0, 1); a seed makes the sequence repeatable.",
+        params=(Param("seed", ArgKind.UNSIGNED_INT_LITERAL, optional=True),),
+        render=_rand,
+    ),
+    _math(
+        "ROUND",
+        "x rounded to n decimal places (default 0; negative n rounds left of the point).",
+        UnitRule.KEEP_UNIT,
+        (Param("x", ArgKind.NUMERIC), Param("n", ArgKind.SIGNED_INT_LITERAL, True)),
+        render=_via_numeric("round"),
+    ),
     _math("SQRT", "Positive square root of x."),
-    _math("TRUNCATE", "x truncated to n decimal places (default 0).", UnitRule.KEEP_UNIT,
-          (Param("x", ArgKind.NUMERIC), Param("n", ArgKind.SIGNED_INT_LITERAL, True)),
-          render=_truncate),
+    _math(
+        "TRUNCATE",
+        "x truncated to n decimal places (default 0).",
+        UnitRule.KEEP_UNIT,
+        (Param("x", ArgKind.NUMERIC), Param("n", ArgKind.SIGNED_INT_LITERAL, True)),
+        render=_truncate,
+    ),
     _math("ACOS", "Arc cosine of x, in radians.", UnitRule.TO_RAD),
     _math("ASIN", "Arc sine of x, in radians.", UnitRule.TO_RAD),
     _math("ATAN", "Arc tangent of x, in radians.", UnitRule.TO_RAD),
-    _math("ATAN2", "Polar angle of (x, y) = arc tangent of y/x, in radians.", UnitRule.TO_RAD,
-          (Param("y", ArgKind.NUMERIC), Param("x", ArgKind.NUMERIC))),
+    _math(
+        "ATAN2",
+        "Polar angle of (x, y) = arc tangent of y/x, in radians.",
+        UnitRule.TO_RAD,
+        (Param("y", ArgKind.NUMERIC), Param("x", ArgKind.NUMERIC)),
+    ),
     _math("COS", "Cosine of x (radians)."),
     _math("COT", "Cotangent of x (radians)."),
     _math("SIN", "Sine of x (radians)."),
     _math("TAN", "Tangent of x (radians)."),
-    FunctionDef("LOWER", (Param("s", ArgKind.STRING),), "char", _call("lower"),
-                "Lower-case conversion.", Feature.STRING, UnitRule.KEEP, result_arraysize="*"),
-    FunctionDef("UPPER", (Param("s", ArgKind.STRING),), "char", _call("upper"),
-                "Upper-case conversion.", Feature.STRING, UnitRule.KEEP, result_arraysize="*"),
-    FunctionDef("COALESCE", (Param("value", ArgKind.ANY),), None, _call("coalesce"),
-                "The first of its arguments that is not NULL.", Feature.CONDITIONAL,
-                UnitRule.KEEP, variadic=True),
-    FunctionDef("IN_UNIT", (Param("x", ArgKind.NUMERIC), Param("unit", ArgKind.STRING_LITERAL)),
-                "double", _unsupported, "x converted to the given VOUnit.", Feature.UNIT,
-                UnitRule.TARGET),
-    FunctionDef("IVO_HASWORD", (Param("haystack", ArgKind.STRING),
-                                Param("needle", ArgKind.STRING)), "int",
-                _udf("ivo_hasword"), "1 if needle occurs as a word in haystack (case-"
-                "insensitive, word-wise as in RegTAP), 0 otherwise.", Feature.UDF),
-    FunctionDef("IVO_NOCASEMATCH", (Param("value", ArgKind.STRING),
-                                    Param("pattern", ArgKind.STRING)), "int",
-                _udf("ivo_nocasematch"), "1 if value matches the LIKE pattern ignoring case, "
-                "0 otherwise.", Feature.UDF),
-    FunctionDef("IVO_HASHLIST_HAS", (Param("hashlist", ArgKind.STRING),
-                                     Param("item", ArgKind.STRING)), "int",
-                _udf("ivo_hashlist_has"), "1 if item is one of the #-separated values in "
-                "hashlist (case-insensitive), 0 otherwise.", Feature.UDF),
-    FunctionDef("IVO_INTERVAL_OVERLAPS", (Param("l1", ArgKind.NUMERIC),
-                                          Param("h1", ArgKind.NUMERIC),
-                                          Param("l2", ArgKind.NUMERIC),
-                                          Param("h2", ArgKind.NUMERIC)), "int",
-                _udf("ivo_interval_overlaps"), "1 if the closed intervals [l1, h1] and "
-                "[l2, h2] overlap, 0 otherwise.", Feature.UDF),
-    FunctionDef("IVO_HEALPIX_INDEX", (Param("hpxorder", ArgKind.NUMERIC),
-                                      Param("ra", ArgKind.NUMERIC),
-                                      Param("dec", ArgKind.NUMERIC)), "long",
-                _udf("ivo_healpix_index"), "Nested-scheme HEALPix index of (ra, dec) in "
-                "degrees at the given order.", Feature.UDF),
-    FunctionDef("IVO_HEALPIX_CENTER", (Param("hpxorder", ArgKind.NUMERIC),
-                                       Param("hpxindex", ArgKind.NUMERIC)), "double",
-                _udf("ivo_healpix_center"), "Centre (ra, dec) in degrees of a nested-scheme "
-                "HEALPix cell, as a DALI point.", Feature.UDF, result_arraysize="2",
-                result_xtype="point"),
+    FunctionDef(
+        "LOWER",
+        (Param("s", ArgKind.STRING),),
+        "char",
+        _call("lower"),
+        "Lower-case conversion.",
+        Feature.STRING,
+        UnitRule.KEEP,
+        result_arraysize="*",
+    ),
+    FunctionDef(
+        "UPPER",
+        (Param("s", ArgKind.STRING),),
+        "char",
+        _call("upper"),
+        "Upper-case conversion.",
+        Feature.STRING,
+        UnitRule.KEEP,
+        result_arraysize="*",
+    ),
+    FunctionDef(
+        "COALESCE",
+        (Param("value", ArgKind.ANY),),
+        None,
+        _call("coalesce"),
+        "The first of its arguments that is not NULL.",
+        Feature.CONDITIONAL,
+        UnitRule.KEEP,
+        variadic=True,
+    ),
+    FunctionDef(
+        "IN_UNIT",
+        (Param("x", ArgKind.NUMERIC), Param("unit", ArgKind.STRING_LITERAL)),
+        "double",
+        _unsupported,
+        "x converted to the given VOUnit.",
+        Feature.UNIT,
+        UnitRule.TARGET,
+    ),
+    FunctionDef(
+        "IVO_HASWORD",
+        (Param("haystack", ArgKind.STRING), Param("needle", ArgKind.STRING)),
+        "int",
+        _udf("ivo_hasword"),
+        "1 if needle occurs as a word in haystack (case-"
+        "insensitive, word-wise as in RegTAP), 0 otherwise.",
+        Feature.UDF,
+    ),
+    FunctionDef(
+        "IVO_NOCASEMATCH",
+        (Param("value", ArgKind.STRING), Param("pattern", ArgKind.STRING)),
+        "int",
+        _udf("ivo_nocasematch"),
+        "1 if value matches the LIKE pattern ignoring case, 0 otherwise.",
+        Feature.UDF,
+    ),
+    FunctionDef(
+        "IVO_HASHLIST_HAS",
+        (Param("hashlist", ArgKind.STRING), Param("item", ArgKind.STRING)),
+        "int",
+        _udf("ivo_hashlist_has"),
+        "1 if item is one of the #-separated values in hashlist (case-insensitive), 0 otherwise.",
+        Feature.UDF,
+    ),
+    FunctionDef(
+        "IVO_INTERVAL_OVERLAPS",
+        (
+            Param("l1", ArgKind.NUMERIC),
+            Param("h1", ArgKind.NUMERIC),
+            Param("l2", ArgKind.NUMERIC),
+            Param("h2", ArgKind.NUMERIC),
+        ),
+        "int",
+        _udf("ivo_interval_overlaps"),
+        "1 if the closed intervals [l1, h1] and [l2, h2] overlap, 0 otherwise.",
+        Feature.UDF,
+    ),
+    FunctionDef(
+        "IVO_HEALPIX_INDEX",
+        (
+            Param("hpxorder", ArgKind.NUMERIC),
+            Param("ra", ArgKind.NUMERIC),
+            Param("dec", ArgKind.NUMERIC),
+        ),
+        "long",
+        _udf("ivo_healpix_index"),
+        "Nested-scheme HEALPix index of (ra, dec) in degrees at the given order.",
+        Feature.UDF,
+    ),
+    FunctionDef(
+        "IVO_HEALPIX_CENTER",
+        (Param("hpxorder", ArgKind.NUMERIC), Param("hpxindex", ArgKind.NUMERIC)),
+        "double",
+        _udf("ivo_healpix_center"),
+        "Centre (ra, dec) in degrees of a nested-scheme HEALPix cell, as a DALI point.",
+        Feature.UDF,
+        result_arraysize="2",
+        result_xtype="point",
+    ),
 )
 
 FUNCTIONS: dict[str, FunctionDef] = {f.name: f for f in _DEFINITIONS}
 
 #: Geometry constructs (translated through ``adql.geometry``), for the feature list.
-GEOMETRY_NAMES = ("AREA", "BOX", "CENTROID", "CIRCLE", "CONTAINS", "COORD1", "COORD2",
-                  "COORDSYS", "DISTANCE", "INTERSECTS", "POINT", "POLYGON", "REGION")
+GEOMETRY_NAMES = (
+    "AREA",
+    "BOX",
+    "CENTROID",
+    "CIRCLE",
+    "CONTAINS",
+    "COORD1",
+    "COORD2",
+    "COORDSYS",
+    "DISTANCE",
+    "INTERSECTS",
+    "POINT",
+    "POLYGON",
+    "REGION",
+)
 
 #: Non-function optional features this translator implements.
 _SYNTAX_FEATURES = (

@@ -27,13 +27,22 @@ from adql.metadata import ExprInfo
 from adql.resolve import ColumnBinding, OutputItem, Resolution
 
 _JOIN_KEYWORDS = {
-    ast.JoinType.INNER: "JOIN", ast.JoinType.LEFT: "LEFT OUTER JOIN",
-    ast.JoinType.RIGHT: "RIGHT OUTER JOIN", ast.JoinType.FULL: "FULL OUTER JOIN",
+    ast.JoinType.INNER: "JOIN",
+    ast.JoinType.LEFT: "LEFT OUTER JOIN",
+    ast.JoinType.RIGHT: "RIGHT OUTER JOIN",
+    ast.JoinType.FULL: "FULL OUTER JOIN",
     ast.JoinType.CROSS: "CROSS JOIN",
 }
-_PG_TYPES = {"SMALLINT": "SMALLINT", "INTEGER": "INTEGER", "BIGINT": "BIGINT",
-             "REAL": "REAL", "DOUBLE PRECISION": "DOUBLE PRECISION", "TIMESTAMP": "TIMESTAMP",
-             "CHAR": "CHAR", "VARCHAR": "VARCHAR"}
+_PG_TYPES = {
+    "SMALLINT": "SMALLINT",
+    "INTEGER": "INTEGER",
+    "BIGINT": "BIGINT",
+    "REAL": "REAL",
+    "DOUBLE PRECISION": "DOUBLE PRECISION",
+    "TIMESTAMP": "TIMESTAMP",
+    "CHAR": "CHAR",
+    "VARCHAR": "VARCHAR",
+}
 _OP_GROUP = {"||": 0, "+": 1, "-": 1, "*": 2, "/": 2}
 _FLOATS = frozenset(("float", "double"))
 _UNKNOWN = ExprInfo(None)
@@ -52,16 +61,29 @@ class Generator:
         self.r = resolution
         self.geometry = geometry
         self._dispatch: dict[type, Callable[[Any], str]] = {
-            ast.ColumnRef: self.column_ref, ast.NumericLiteral: self.numeric_literal,
-            ast.HexLiteral: self.hex_literal, ast.StringLiteral: self.string_literal,
-            ast.BooleanLiteral: self.boolean_literal, ast.NullLiteral: self.null_literal,
-            ast.UnaryOp: self.unary_op, ast.BinaryOp: self.binary_op,
-            ast.FunctionCall: self.function_call, ast.GeometryFunction: self.geometry_function,
-            ast.SetFunction: self.set_function, ast.Cast: self.cast,
-            ast.ScalarSubquery: self.scalar_subquery, ast.Comparison: self.comparison,
-            ast.Between: self.between, ast.Like: self.like, ast.IsNull: self.is_null,
-            ast.InList: self.in_list, ast.InSubquery: self.in_subquery,
-            ast.Exists: self.exists, ast.And: self.and_, ast.Or: self.or_, ast.Not: self.not_,
+            ast.ColumnRef: self.column_ref,
+            ast.NumericLiteral: self.numeric_literal,
+            ast.HexLiteral: self.hex_literal,
+            ast.StringLiteral: self.string_literal,
+            ast.BooleanLiteral: self.boolean_literal,
+            ast.NullLiteral: self.null_literal,
+            ast.UnaryOp: self.unary_op,
+            ast.BinaryOp: self.binary_op,
+            ast.FunctionCall: self.function_call,
+            ast.GeometryFunction: self.geometry_function,
+            ast.SetFunction: self.set_function,
+            ast.Cast: self.cast,
+            ast.ScalarSubquery: self.scalar_subquery,
+            ast.Comparison: self.comparison,
+            ast.Between: self.between,
+            ast.Like: self.like,
+            ast.IsNull: self.is_null,
+            ast.InList: self.in_list,
+            ast.InSubquery: self.in_subquery,
+            ast.Exists: self.exists,
+            ast.And: self.and_,
+            ast.Or: self.or_,
+            ast.Not: self.not_,
         }
 
     # ------------------------------------------------------------------------ queries
@@ -71,12 +93,14 @@ class Generator:
         if query.with_:
             ctes = ", ".join(
                 f"{quote_ident(self.r.ctes[id(c)])} AS ({self.select_expression(c.query)})"
-                for c in query.with_)
+                for c in query.with_
+            )
             prefix = f"WITH {ctes} "
         return prefix + self.select_expression(query.body, limit, outermost=True)
 
-    def select_expression(self, expr: ast.SelectExpression, limit: int | None = None,
-                          outermost: bool = False) -> str:
+    def select_expression(
+        self, expr: ast.SelectExpression, limit: int | None = None, outermost: bool = False
+    ) -> str:
         body = expr.body
         if isinstance(body, ast.Select):
             sql = self.select(body)
@@ -102,10 +126,15 @@ class Generator:
         # UNION and EXCEPT associate to the left; INTERSECT binds tighter than both.
         intersect = term.op is ast.SetOperator.INTERSECT
         left = term.left
-        left_parens = (isinstance(left, ast.SetOperation) and intersect
-                       and left.op is not ast.SetOperator.INTERSECT)
-        sql = (f"{self.term(left, left_parens)} {term.op.value}{' ALL' if term.all else ''} "
-               f"{self.term(term.right, True)}")
+        left_parens = (
+            isinstance(left, ast.SetOperation)
+            and intersect
+            and left.op is not ast.SetOperator.INTERSECT
+        )
+        sql = (
+            f"{self.term(left, left_parens)} {term.op.value}{' ALL' if term.all else ''} "
+            f"{self.term(term.right, True)}"
+        )
         return f"({sql})" if parenthesize else sql
 
     def select(self, select: ast.Select) -> str:
@@ -118,8 +147,9 @@ class Generator:
             parts.append("WHERE " + self.expr(select.where))
         if select.group_by:
             outputs = self.r.outputs[id(select)]
-            parts.append("GROUP BY " + ", ".join(self.group_item(g, outputs)
-                                                 for g in select.group_by))
+            parts.append(
+                "GROUP BY " + ", ".join(self.group_item(g, outputs) for g in select.group_by)
+            )
         if select.having is not None:
             parts.append("HAVING " + self.expr(select.having))
         return " ".join(parts)
@@ -201,7 +231,8 @@ class Generator:
 
     def binding(self, binding: ColumnBinding) -> str:
         return "".join(quote_ident(p) + "." for p in binding.qualifier) + quote_ident(
-            binding.column)
+            binding.column
+        )
 
     def column_ref(self, node: ast.ColumnRef) -> str:
         return self.binding(self.r.columns[id(node)])
@@ -231,8 +262,9 @@ class Generator:
         group = _OP_GROUP[node.op]
         left = self.operand(node.left, group, True)
         right = self.operand(node.right, group, False)
-        if node.op == "/" and not (self.info(node.left).datatype in _FLOATS
-                                   or self.info(node.right).datatype in _FLOATS):
+        if node.op == "/" and not (
+            self.info(node.left).datatype in _FLOATS or self.info(node.right).datatype in _FLOATS
+        ):
             left = f"CAST({left} AS DOUBLE PRECISION)"
         return f"{left} {node.op} {right}"
 
@@ -277,15 +309,20 @@ class Generator:
         return f"{self.boolean_aware(left, right)} {op} {self.boolean_aware(right, left)}"
 
     def boolean_aware(self, node: ast.Expression, other: ast.Expression) -> str:
-        if (isinstance(node, ast.NumericLiteral) and node.text in ("0", "1")
-                and self.info(other).kind == "boolean"):
+        if (
+            isinstance(node, ast.NumericLiteral)
+            and node.text in ("0", "1")
+            and self.info(other).kind == "boolean"
+        ):
             return "TRUE" if node.text == "1" else "FALSE"
         return self.expr(node)
 
     def between(self, node: ast.Between) -> str:
         neg = "NOT " if node.negated else ""
-        return (f"{self.expr(node.operand)} {neg}BETWEEN {self.expr(node.low)} "
-                f"AND {self.expr(node.high)}")
+        return (
+            f"{self.expr(node.operand)} {neg}BETWEEN {self.expr(node.low)} "
+            f"AND {self.expr(node.high)}"
+        )
 
     def like(self, node: ast.Like) -> str:
         neg = "NOT " if node.negated else ""

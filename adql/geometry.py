@@ -48,12 +48,16 @@ class UnsupportedGeometry:
     ) -> str:
         raise ADQLSemanticError(
             f"Geometry function '{node.name}' is not supported by this service yet",
-            node.line, node.col)
+            node.line,
+            node.col,
+        )
 
     def cast(self, node: ast.Cast, render: Render, info: ExprInfo) -> str:
         raise ADQLSemanticError(
             f"CAST to '{node.target.name}' is not supported by this service yet",
-            node.line, node.col)
+            node.line,
+            node.col,
+        )
 
 
 def _kinds_ok(infos: Sequence[ExprInfo], wanted: str) -> bool:
@@ -61,8 +65,9 @@ def _kinds_ok(infos: Sequence[ExprInfo], wanted: str) -> bool:
 
 
 def _is_point_like(info: ExprInfo) -> bool:
-    return info.kind in ("unknown", "null") or (info.kind == "geometry" and
-                                                (info.xtype or "").endswith("point"))
+    return info.kind in ("unknown", "null") or (
+        info.kind == "geometry" and (info.xtype or "").endswith("point")
+    )
 
 
 def check_call(node: ast.GeometryFunction, infos: Sequence[ExprInfo]) -> ExprInfo:
@@ -78,23 +83,29 @@ def check_call(node: ast.GeometryFunction, infos: Sequence[ExprInfo]) -> ExprInf
         ok, result = n == 2 and _kinds_ok(args, "numeric"), POINT
     elif name == "CIRCLE":
         ok = (n == 2 and _is_point_like(args[0]) and _kinds_ok(args[1:], "numeric")) or (
-            n == 3 and _kinds_ok(args, "numeric"))
+            n == 3 and _kinds_ok(args, "numeric")
+        )
         result = CIRCLE
     elif name == "BOX":
         ok = (n == 3 and _is_point_like(args[0]) and _kinds_ok(args[1:], "numeric")) or (
-            n == 4 and _kinds_ok(args, "numeric"))
+            n == 4 and _kinds_ok(args, "numeric")
+        )
         result = POLYGON
     elif name == "POLYGON":
         ok = (n >= 3 and all(_is_point_like(a) for a in args)) or (
-            n >= 6 and n % 2 == 0 and _kinds_ok(args, "numeric"))
+            n >= 6 and n % 2 == 0 and _kinds_ok(args, "numeric")
+        )
         result = POLYGON
     elif name == "REGION":
         ok = n == 1 and isinstance(node.args[0], ast.StringLiteral)
         result = REGION
     elif name in ("CENTROID", "AREA", "COORDSYS"):
         ok = n == 1 and _kinds_ok(args, "geometry")
-        result = {"CENTROID": POINT, "AREA": ExprInfo("double", unit="deg**2"),
-                  "COORDSYS": ExprInfo("char", "*")}[name]
+        result = {
+            "CENTROID": POINT,
+            "AREA": ExprInfo("double", unit="deg**2"),
+            "COORDSYS": ExprInfo("char", "*"),
+        }[name]
     elif name in ("COORD1", "COORD2"):
         ok = n == 1 and _is_point_like(args[0])
         result = ExprInfo("double", unit="deg")
@@ -103,7 +114,8 @@ def check_call(node: ast.GeometryFunction, infos: Sequence[ExprInfo]) -> ExprInf
         result = ExprInfo("int")
     elif name == "DISTANCE":
         ok = (n == 2 and all(_is_point_like(a) for a in args)) or (
-            n == 4 and _kinds_ok(args, "numeric"))
+            n == 4 and _kinds_ok(args, "numeric")
+        )
         result = ExprInfo("double", unit="deg")
     if not ok:
         raise ADQLSemanticError(f"Wrong arguments for '{name}'", node.line, node.col)

@@ -14,7 +14,7 @@ from collections.abc import Hashable, Iterable, Iterator
 
 from adql import ast
 from adql.errors import ADQLSemanticError
-from adql.resolve import ColumnBinding
+from adql.resolution import ColumnBinding
 
 _SUBQUERIES = (ast.ScalarSubquery, ast.Exists, ast.InSubquery)
 
@@ -38,7 +38,9 @@ class Grouping:
         if self.is_local(binding) and binding not in self.bindings:
             raise ADQLSemanticError(
                 f"Column '{name}' must appear in GROUP BY or be used in a set function",
-                node.line, node.col)
+                node.line,
+                node.col,
+            )
 
     def check(self, expr: ast.Expression) -> None:
         if isinstance(expr, (ast.SetFunction, *_SUBQUERIES)):
@@ -62,15 +64,20 @@ class Grouping:
         if isinstance(node, tuple):
             return tuple(self.shape(x) for x in node)
         if dataclasses.is_dataclass(node) and not isinstance(node, type):
-            return (type(node).__name__, *(
-                self.shape(getattr(node, f.name)) for f in dataclasses.fields(node)
-                if f.name not in ("line", "col")))
+            return (
+                type(node).__name__,
+                *(
+                    self.shape(getattr(node, f.name))
+                    for f in dataclasses.fields(node)
+                    if f.name not in ("line", "col")
+                ),
+            )
         assert isinstance(node, Hashable)
         return node
 
 
 def children(node: ast.Expression) -> Iterator[ast.Expression]:
-    for f in dataclasses.fields(node):  # type: ignore[arg-type]
+    for f in dataclasses.fields(node):
         value = getattr(node, f.name)
         yield from _expressions(value if isinstance(value, tuple) else (value,))
 
@@ -78,7 +85,7 @@ def children(node: ast.Expression) -> Iterator[ast.Expression]:
 def _expressions(values: Iterable[object]) -> Iterator[ast.Expression]:
     for value in values:
         if isinstance(value, ast.EXPRESSION_TYPES):
-            yield value  # type: ignore[misc]
+            yield value
 
 
 def contains_set_function(expr: ast.Expression) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import NoReturn
 
 from adql.errors import ADQLSyntaxError
 
@@ -71,7 +72,8 @@ EOF = "eof"
 
 _SKIP = r"(?:[ \t\r\n\f\v]+|--[^\n]*)*"  # whitespace and comments, consumed before a token
 _TOKEN_RE = re.compile(
-    _SKIP + r"""
+    _SKIP
+    + r"""
     (?:
       (?P<word>[A-Za-z][A-Za-z0-9_]*)
     | (?P<hex>0[xX][0-9A-Fa-f]+)
@@ -94,7 +96,13 @@ class Token:
     __slots__ = ("col", "end", "kind", "line", "start", "text", "value")
 
     def __init__(
-        self, kind: str, value: str, line: int, col: int, start: int, end: int,
+        self,
+        kind: str,
+        value: str,
+        line: int,
+        col: int,
+        start: int,
+        end: int,
         text: str | None = None,
     ) -> None:
         self.kind = kind
@@ -123,7 +131,7 @@ def tokenize(text: str) -> list[Token]:
             _bad_character(text, bad, *_position(newlines, bad))
         kind = m.lastgroup
         index = m.lastindex
-        start, end = m.span(index)  # type: ignore[arg-type]
+        start, end = m.span(index or 0)
         if newlines:
             line, col = _position(newlines, start)
         else:
@@ -139,13 +147,13 @@ def tokenize(text: str) -> list[Token]:
             append(Token(OP, text[start:end], line, col, start, end))
         elif kind == "num" or kind == "hex":
             if _WORD_CHAR.match(text, end):
-                raise ADQLSyntaxError(f"Invalid number '{text[start:end + 1]}'", line, col)
+                raise ADQLSyntaxError(f"Invalid number '{text[start : end + 1]}'", line, col)
             append(Token(NUM if kind == "num" else HEX, text[start:end], line, col, start, end))
         elif kind == "eof":
             append(Token(EOF, "", line, col, start, end))
             return tokens
         else:  # str or qident
-            body = text[start + 1:end - 1]
+            body = text[start + 1 : end - 1]
             if kind == "str":
                 if "\x00" in body:
                     raise ADQLSyntaxError("NUL character in string literal", line, col)
@@ -164,7 +172,7 @@ def _position(newlines: list[int], offset: int) -> tuple[int, int]:
     return before + 1, offset - line_start + 1
 
 
-def _bad_character(text: str, pos: int, line: int, col: int) -> None:
+def _bad_character(text: str, pos: int, line: int, col: int) -> NoReturn:
     ch = text[pos]
     if ch == "'":
         raise ADQLSyntaxError("Unterminated string literal", line, col)

@@ -16,8 +16,19 @@ from adql.catalog import Column
 NUMERIC_RANK = {"unsignedByte": 0, "short": 1, "int": 2, "long": 3, "float": 4, "double": 5}
 INTEGER_TYPES = frozenset(("unsignedByte", "short", "int", "long"))
 STRING_TYPES = frozenset(("char", "unicodeChar"))
-GEOMETRY_XTYPES = frozenset(("point", "circle", "polygon", "region", "adql:region", "moc",
-                             "adql:point", "adql:circle", "adql:polygon"))
+GEOMETRY_XTYPES = frozenset(
+    (
+        "point",
+        "circle",
+        "polygon",
+        "region",
+        "adql:region",
+        "moc",
+        "adql:point",
+        "adql:circle",
+        "adql:polygon",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +89,9 @@ class OutputColumn:
 
 
 def column_info(col: Column) -> ExprInfo:
-    return ExprInfo(col.datatype, col.arraysize, col.unit, col.ucd, col.xtype, col.utype,
-                    col.description)
+    return ExprInfo(
+        col.datatype, col.arraysize, col.unit, col.ucd, col.xtype, col.utype, col.description
+    )
 
 
 def integer_literal(value: int) -> ExprInfo:
@@ -143,10 +155,14 @@ def set_function(name: str, arg: ExprInfo | None) -> ExprInfo:
 
 
 _CAST_TYPES = {
-    "SMALLINT": ("short", None, None), "INTEGER": ("int", None, None),
-    "BIGINT": ("long", None, None), "REAL": ("float", None, None),
-    "DOUBLE PRECISION": ("double", None, None), "TIMESTAMP": ("char", "*", "timestamp"),
-    "POINT": ("double", "2", "point"), "CIRCLE": ("double", "3", "circle"),
+    "SMALLINT": ("short", None, None),
+    "INTEGER": ("int", None, None),
+    "BIGINT": ("long", None, None),
+    "REAL": ("float", None, None),
+    "DOUBLE PRECISION": ("double", None, None),
+    "TIMESTAMP": ("char", "*", "timestamp"),
+    "POINT": ("double", "2", "point"),
+    "CIRCLE": ("double", "3", "circle"),
     "POLYGON": ("double", "*", "polygon"),
 }
 
@@ -154,12 +170,14 @@ _CAST_TYPES = {
 def cast(type_name: str, length: int | None, operand: ExprInfo) -> ExprInfo:
     if type_name in ("CHAR", "VARCHAR"):
         size = str(length if length is not None else 1)
-        return ExprInfo("char", size if type_name == "CHAR" else f"{size}*"
-                        if length is not None else "*")
+        return ExprInfo(
+            "char", size if type_name == "CHAR" else f"{size}*" if length is not None else "*"
+        )
     datatype, arraysize, xtype = _CAST_TYPES[type_name]
     keep = operand.kind == "numeric" and datatype in NUMERIC_RANK
-    return ExprInfo(datatype, arraysize, operand.unit if keep else None,
-                    operand.ucd if keep else None, xtype)
+    return ExprInfo(
+        datatype, arraysize, operand.unit if keep else None, operand.ucd if keep else None, xtype
+    )
 
 
 def output_column(name: str, info: ExprInfo) -> OutputColumn:
@@ -169,5 +187,6 @@ def output_column(name: str, info: ExprInfo) -> OutputColumn:
     arraysize = info.arraysize
     if datatype in STRING_TYPES and arraysize is None:
         arraysize = "*"
-    return OutputColumn(name, datatype, arraysize, info.unit, info.ucd, info.utype,
-                        info.xtype, info.description)
+    return OutputColumn(
+        name, datatype, arraysize, info.unit, info.ucd, info.utype, info.xtype, info.description
+    )

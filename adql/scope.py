@@ -46,10 +46,16 @@ class Source:
         if self.table is not None:
             if len(qualifier) == 1:
                 return ident_matches(qualifier[0], self.table.name)
-            return len(qualifier) == 2 and ident_matches(qualifier[0], self.table.schema) \
+            return (
+                len(qualifier) == 2
+                and ident_matches(qualifier[0], self.table.schema)
                 and ident_matches(qualifier[1], self.table.name)
-        return len(qualifier) == 1 and self.cte_name is not None and ident_matches(
-            qualifier[0], self.cte_name)
+            )
+        return (
+            len(qualifier) == 1
+            and self.cte_name is not None
+            and ident_matches(qualifier[0], self.cte_name)
+        )
 
     def find(self, ident: ast.Identifier) -> list[SourceColumn]:
         found = self.index.get(ident.name.lower(), [])

@@ -21,48 +21,104 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import adql
 from adql import Catalog, Column, Table
 
-CATALOG = Catalog([
-    Table("lcdb", "target", (
-        Column("id", "long"), Column("catalog_id", "int"), Column("name", "long"),
-        Column("ra", "double", unit="deg"), Column("dec", "double", unit="deg"),
-        Column("tmag", "float", unit="mag"), Column("label", "char", "*"),
-    )),
-    Table("lcdb", "dataset", (
-        Column("id", "int"), Column("target_id", "long"), Column("observation_id", "int"),
-        Column("values", "double", "*"), Column("exptime", "double", unit="s"),
-    )),
-    Table("lcdb", "observation", (
-        Column("id", "int"), Column("target_id", "long"), Column("sector", "short"),
-    )),
-    Table("TAP_SCHEMA", "tables", (
-        Column("schema_name", "char", "*"), Column("table_name", "char", "*"),
-        Column("description", "char", "*"),
-    ), db_schema="tap_schema"),
-])
+CATALOG = Catalog(
+    [
+        Table(
+            "lcdb",
+            "target",
+            (
+                Column("id", "long"),
+                Column("catalog_id", "int"),
+                Column("name", "long"),
+                Column("ra", "double", unit="deg"),
+                Column("dec", "double", unit="deg"),
+                Column("tmag", "float", unit="mag"),
+                Column("label", "char", "*"),
+            ),
+        ),
+        Table(
+            "lcdb",
+            "dataset",
+            (
+                Column("id", "int"),
+                Column("target_id", "long"),
+                Column("observation_id", "int"),
+                Column("values", "double", "*"),
+                Column("exptime", "double", unit="s"),
+            ),
+        ),
+        Table(
+            "lcdb",
+            "observation",
+            (
+                Column("id", "int"),
+                Column("target_id", "long"),
+                Column("sector", "short"),
+            ),
+        ),
+        Table(
+            "TAP_SCHEMA",
+            "tables",
+            (
+                Column("schema_name", "char", "*"),
+                Column("table_name", "char", "*"),
+                Column("description", "char", "*"),
+            ),
+            db_schema="tap_schema",
+        ),
+    ]
+)
 
 #: (name, query); "typical" is the join + where + order case the latency target refers to.
 QUERIES = [
-    ("typical", "SELECT t.name, d.id, d.exptime FROM lcdb.target AS t JOIN lcdb.dataset AS d "
-                "ON d.target_id = t.id WHERE t.tmag < 10 AND d.exptime > 100 ORDER BY t.name"),
-    ("top_between", "SELECT TOP 10 name, ra, dec FROM lcdb.target WHERE ra BETWEEN 10 AND 20 "
-                    "ORDER BY ra"),
-    ("aggregate", "SELECT catalog_id, COUNT(*) AS n, AVG(tmag) AS mean_tmag FROM lcdb.target "
-                  "GROUP BY catalog_id HAVING COUNT(*) > 5 ORDER BY n DESC"),
-    ("in_subquery", "SELECT name FROM lcdb.target WHERE id IN (SELECT target_id FROM "
-                    "lcdb.dataset WHERE exptime > 10)"),
-    ("exists", "SELECT t.name FROM lcdb.target AS t WHERE EXISTS (SELECT * FROM lcdb.dataset "
-               "AS d WHERE d.target_id = t.id)"),
-    ("union", "SELECT id FROM lcdb.target WHERE ra > 10 UNION SELECT target_id FROM "
-              "lcdb.observation WHERE sector = 3"),
-    ("math", "SELECT ROUND(ra, 2) AS r, SQRT(POWER(ra, 2) + POWER(dec, 2)) AS d, "
-             "LOG10(tmag) AS l FROM lcdb.target WHERE MOD(id, 10) = 0"),
-    ("strings", "SELECT label FROM lcdb.target WHERE LOWER(label) LIKE 'a%' OR label LIKE "
-                "'%quasar%'"),
-    ("three_way_join", "SELECT t.name, o.sector, d.exptime FROM lcdb.target AS t JOIN "
-                       "lcdb.observation AS o ON o.target_id = t.id JOIN lcdb.dataset AS d "
-                       "ON d.observation_id = o.id WHERE o.sector > 2"),
-    ("tap_schema", "SELECT table_name, description FROM TAP_SCHEMA.tables WHERE "
-                   "schema_name = 'lcdb'"),
+    (
+        "typical",
+        "SELECT t.name, d.id, d.exptime FROM lcdb.target AS t JOIN lcdb.dataset AS d "
+        "ON d.target_id = t.id WHERE t.tmag < 10 AND d.exptime > 100 ORDER BY t.name",
+    ),
+    (
+        "top_between",
+        "SELECT TOP 10 name, ra, dec FROM lcdb.target WHERE ra BETWEEN 10 AND 20 ORDER BY ra",
+    ),
+    (
+        "aggregate",
+        "SELECT catalog_id, COUNT(*) AS n, AVG(tmag) AS mean_tmag FROM lcdb.target "
+        "GROUP BY catalog_id HAVING COUNT(*) > 5 ORDER BY n DESC",
+    ),
+    (
+        "in_subquery",
+        "SELECT name FROM lcdb.target WHERE id IN (SELECT target_id FROM "
+        "lcdb.dataset WHERE exptime > 10)",
+    ),
+    (
+        "exists",
+        "SELECT t.name FROM lcdb.target AS t WHERE EXISTS (SELECT * FROM lcdb.dataset "
+        "AS d WHERE d.target_id = t.id)",
+    ),
+    (
+        "union",
+        "SELECT id FROM lcdb.target WHERE ra > 10 UNION SELECT target_id FROM "
+        "lcdb.observation WHERE sector = 3",
+    ),
+    (
+        "math",
+        "SELECT ROUND(ra, 2) AS r, SQRT(POWER(ra, 2) + POWER(dec, 2)) AS d, "
+        "LOG10(tmag) AS l FROM lcdb.target WHERE MOD(id, 10) = 0",
+    ),
+    (
+        "strings",
+        "SELECT label FROM lcdb.target WHERE LOWER(label) LIKE 'a%' OR label LIKE '%quasar%'",
+    ),
+    (
+        "three_way_join",
+        "SELECT t.name, o.sector, d.exptime FROM lcdb.target AS t JOIN "
+        "lcdb.observation AS o ON o.target_id = t.id JOIN lcdb.dataset AS d "
+        "ON d.observation_id = o.id WHERE o.sector > 2",
+    ),
+    (
+        "tap_schema",
+        "SELECT table_name, description FROM TAP_SCHEMA.tables WHERE schema_name = 'lcdb'",
+    ),
 ]
 
 
@@ -113,14 +169,18 @@ def main() -> int:
     queries = [q for _, q in QUERIES]
     for q in queries:
         ours(q)  # warm up, and fail early if a query does not translate
-    print(f"{len(queries)} queries; typical (join + where + order) latency: "
-          f"{latency_us(ours, QUERIES[0][1]):.0f} us")
+    print(
+        f"{len(queries)} queries; typical (join + where + order) latency: "
+        f"{latency_us(ours, QUERIES[0][1]):.0f} us"
+    )
     for name, q in QUERIES:
         print(f"  {name:15s} {latency_us(ours, q, 500):7.0f} us")
     qp = queryparser_translator()
     if qp is None:
-        print(f"adql: {rate(ours, queries, args.seconds):.0f} queries/s "
-              "(queryparser-python3 not installed: no ratio)")
+        print(
+            f"adql: {rate(ours, queries, args.seconds):.0f} queries/s "
+            "(queryparser-python3 not installed: no ratio)"
+        )
         return 0
     supported = []
     for name, q in QUERIES:
