@@ -72,3 +72,33 @@ def test_column_comments_come_from_the_model_declarations(migrated_database_url:
         engine.dispose()
     assert columns["values"]["comment"] == metadata.tables["lcdb.dataset"].c["values"].comment
     assert columns["values"]["comment"]
+
+
+def test_latest_adql_functions_revision_installs_the_current_sql() -> None:
+    """A change to adql/pg_functions.sql needs a new revision carrying the new text."""
+    import importlib.util
+    from importlib import resources
+
+    current = resources.files("adql").joinpath("pg_functions.sql").read_text()
+    versions = resources.files("migrations").joinpath("versions")
+    carriers = []
+    for path in sorted(versions.iterdir(), key=lambda p: p.name):
+        if path.name.endswith(".py") and "FUNCTIONS_SQL" in path.read_text():
+            spec = importlib.util.spec_from_file_location(f"_rev_{path.name[:-3]}", str(path))
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            carriers.append(module)
+    assert carriers, "no revision installs the ADQL functions"
+    latest = max(carriers, key=lambda m: m.revision)
+    assert current == latest.FUNCTIONS_SQL
+
+
+def test_adql_functions_are_installed_by_migration(migrated_database_url: str) -> None:
+    engine = create_engine(migrated_database_url)
+    try:
+        with engine.connect() as conn:
+            value = conn.exec_driver_sql("SELECT adql_udf.ivo_hashlist_has('a#B#c', 'b')").scalar()
+    finally:
+        engine.dispose()
+    assert value == 1
