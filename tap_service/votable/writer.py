@@ -1,0 +1,110 @@
+"""Stream a result as a VOTable document: head, rows a batch at a time, tail.
+
+`write_votable` checks the columns (so an unsupported type fails before a byte is sent)
+and returns a generator of `bytes` chunks, one per batch, for Starlette's
+`StreamingResponse`. Only one batch and its encoding are in memory at a time. If reading the
+rows fails midway, the data already sent stays valid: the DATA and TABLE are closed and a
+trailing `QUERY_STATUS=ERROR` INFO carries the message (DALI 1.1 §4.4.2), because the HTTP
+status (200) has already gone out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+
+from adql import OutputColumn
+from tap_service.votable.binary2 import Base64Lines, Binary2Encoder
+from tap_service.votable.document import (
+    CooSys,
+    InfoLike,
+    Serialization,
+    TimeSys,
+    data_end,
+    head,
+    tail,
+)
+from tap_service.votable.source import RowSource
+from tap_service.votable.tabledata import TabledataEncoder
+
+log = logging.getLogger(__name__)
+
+
+def write_votable(
+    columns: Sequence[OutputColumn],
+    source: RowSource,
+    *,
+    serialization: Serialization = Serialization.BINARY2,
+    infos: Iterable[InfoLike] = (),
+    systems: Iterable[CooSys | TimeSys] = (),
+) -> Iterator[bytes]:
+    """The VOTable 1.4 document of `source`'s rows as `bytes` chunks."""
+    encoder = (
+        Binary2Encoder(columns)
+        if serialization is Serialization.BINARY2
+        else TabledataEncoder(columns)
+    )  # raises UnsupportedColumn now, not after the response has started
+    start = head(columns, serialization, tuple(infos), tuple(systems)).encode("utf-8")
+    return _chunks(start, encoder, source, serialization)
+
+
+def write_binary2(
+    columns: Sequence[OutputColumn],
+    source: RowSource,
+    *,
+    infos: Iterable[InfoLike] = (),
+    systems: Iterable[CooSys | TimeSys] = (),
+) -> Iterator[bytes]:
+    return write_votable(
+        columns, source, serialization=Serialization.BINARY2, infos=infos, systems=systems
+    )
+
+
+def write_tabledata(
+    columns: Sequence[OutputColumn],
+    source: RowSource,
+    *,
+    infos: Iterable[InfoLike] = (),
+    systems: Iterable[CooSys | TimeSys] = (),
+) -> Iterator[bytes]:
+    return write_votable(
+        columns, source, serialization=Serialization.TABLEDATA, infos=infos, systems=systems
+    )
+
+
+def _chunks(
+    start: bytes,
+    encoder: Binary2Encoder | TabledataEncoder,
+    source: RowSource,
+    serialization: Serialization,
+) -> Iterator[bytes]:
+    yield start
+    base64 = Base64Lines()
+    error: str | None = None
+    batches = source.batches()
+    try:
+        for batch in batches:
+            if isinstance(encoder, Binary2Encoder):
+                chunk = base64.feed(encoder.encode(batch))
+            else:
+                chunk = encoder.encode(batch).encode("utf-8")
+            if chunk:
+                yield chunk
+    except Exception as exc:  # the status line is sent: report in the document (DALI 4.4.2)
+        log.warning("result stream failed after the response started", exc_info=True)
+        error = error_message(exc)
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # releases the cursor also when the client went away
+    end = base64.finish() + data_end(serialization).encode("utf-8")
+    overflow = False if error is not None else bool(source.overflow)
+    yield end + tail(overflow=overflow, error=error).encode("utf-8")
+
+
+def error_message(exc: BaseException) -> str:
+    """The text for a QUERY_STATUS=ERROR INFO: a TAPError's message, else the exception text."""
+    message = getattr(exc, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    return str(exc).strip() or type(exc).__name__
