@@ -11,27 +11,13 @@ from __future__ import annotations
 from adql import ast
 from adql.cursor import _STRUCTURAL, TokenCursor
 from adql.errors import ADQLSyntaxError
+from adql.functions import FUNCTIONS, Feature
 from adql.lexer import HEX, IDENT, KW, NUM, OP, QIDENT, STR, Token
 
 _COMPARISON_OPS = frozenset(("=", "<>", "!=", "<", ">", "<=", ">="))
 _SET_FUNCTIONS = frozenset(("AVG", "COUNT", "MAX", "MIN", "SUM"))
-GEOMETRY_FUNCTIONS = frozenset(
-    (
-        "AREA",
-        "BOX",
-        "CENTROID",
-        "CIRCLE",
-        "CONTAINS",
-        "COORD1",
-        "COORD2",
-        "COORDSYS",
-        "DISTANCE",
-        "INTERSECTS",
-        "POINT",
-        "POLYGON",
-        "REGION",
-    )
-)
+#: Geometry constructs, from the function table (they parse into ``GeometryFunction``).
+GEOMETRY_FUNCTIONS = frozenset(n for n, f in FUNCTIONS.items() if f.feature is Feature.GEOMETRY)
 #: Reserved words that introduce a function call when followed by "(".
 _FUNCTION_KEYWORDS = GEOMETRY_FUNCTIONS | frozenset(
     (

@@ -311,24 +311,76 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
 )
 
-FUNCTIONS: dict[str, FunctionDef] = {f.name: f for f in _DEFINITIONS}
 
-#: Geometry constructs (translated through ``adql.geometry``), for the feature list.
-GEOMETRY_NAMES = (
-    "AREA",
-    "BOX",
-    "CENTROID",
-    "CIRCLE",
-    "CONTAINS",
-    "COORD1",
-    "COORD2",
-    "COORDSYS",
-    "DISTANCE",
-    "INTERSECTS",
-    "POINT",
-    "POLYGON",
-    "REGION",
+def _through_geometry_seam(args: Sequence[str], types: Sequence[str | None]) -> str:
+    raise AssertionError("geometry is rendered by an adql.geometry.GeometryTranslator")
+
+
+def _geometry(name: str, params: str, result: str, doc: str, **kw: str) -> FunctionDef:
+    """A geometry construct. Its overloads (e.g. CIRCLE of a POINT or of two coordinates)
+    are checked by ``adql.geometry.check_call``; ``params`` documents the main form."""
+    kinds = {"n": ArgKind.NUMERIC, "g": ArgKind.GEOMETRY, "s": ArgKind.STRING}
+    parsed = tuple(Param(p.split(":")[0], kinds[p.split(":")[1]]) for p in params.split() if params)
+    return FunctionDef(
+        name,
+        parsed,
+        result,
+        _through_geometry_seam,
+        doc,
+        Feature.GEOMETRY,
+        result_arraysize=kw.get("arraysize"),
+        result_xtype=kw.get("xtype"),
+    )
+
+
+_GEOMETRY_DEFINITIONS: tuple[FunctionDef, ...] = (
+    _geometry("AREA", "g:g", "double", "Area of a geometry in square degrees."),
+    _geometry(
+        "BOX",
+        "x:n y:n w:n h:n",
+        "double",
+        "A box (polygon) given centre and size.",
+        arraysize="*",
+        xtype="polygon",
+    ),
+    _geometry("CENTROID", "g:g", "double", "Centroid of a geometry.", arraysize="2", xtype="point"),
+    _geometry(
+        "CIRCLE",
+        "x:n y:n r:n",
+        "double",
+        "A circle given centre and radius.",
+        arraysize="3",
+        xtype="circle",
+    ),
+    _geometry("CONTAINS", "a:g b:g", "int", "1 if the first geometry lies in the second."),
+    _geometry("COORD1", "p:g", "double", "First coordinate of a point."),
+    _geometry("COORD2", "p:g", "double", "Second coordinate of a point."),
+    _geometry(
+        "COORDSYS", "g:g", "char", "Coordinate system of a geometry (deprecated).", arraysize="*"
+    ),
+    _geometry("DISTANCE", "p1:g p2:g", "double", "Angular distance between two points."),
+    _geometry("INTERSECTS", "a:g b:g", "int", "1 if the two geometries overlap."),
+    _geometry("POINT", "x:n y:n", "double", "A point.", arraysize="2", xtype="point"),
+    _geometry(
+        "POLYGON",
+        "x1:n y1:n x2:n y2:n x3:n y3:n",
+        "double",
+        "A polygon.",
+        arraysize="*",
+        xtype="polygon",
+    ),
+    _geometry(
+        "REGION",
+        "s:s",
+        "char",
+        "A region from an STC-S string (deprecated).",
+        arraysize="*",
+        xtype="adql:region",
+    ),
 )
+
+#: Every function of the language: built-ins, IVOA UDFs and geometry constructs.
+FUNCTIONS: dict[str, FunctionDef] = {f.name: f for f in _DEFINITIONS + _GEOMETRY_DEFINITIONS}
 
 #: Non-function optional features this translator implements.
 _SYNTAX_FEATURES = (
@@ -355,15 +407,17 @@ def language_features(include_geometry: bool = False) -> tuple[LanguageFeature, 
     Geometry is only declared once a real :class:`adql.geometry.GeometryTranslator` is in use.
     """
     out = [LanguageFeature(f, name, doc) for f, name, doc in _SYNTAX_FEATURES]
-    for fdef in _DEFINITIONS:
+    for fdef in FUNCTIONS.values():
         if fdef.feature is Feature.UDF:
             out.append(LanguageFeature(Feature.UDF, fdef.form(), fdef.doc))
+        elif fdef.feature is Feature.GEOMETRY and not include_geometry:
+            continue
         elif fdef.feature is not None:
             out.append(LanguageFeature(fdef.feature, fdef.name, fdef.doc))
-    if include_geometry:
-        out.extend(LanguageFeature(Feature.GEOMETRY, n, n) for n in GEOMETRY_NAMES)
     return tuple(out)
 
 
 def lookup(name: str) -> FunctionDef | None:
-    return FUNCTIONS.get(name.upper())
+    """A function callable by name (geometry constructs are parsed as their own nodes)."""
+    fdef = FUNCTIONS.get(name.upper())
+    return None if fdef is None or fdef.feature is Feature.GEOMETRY else fdef

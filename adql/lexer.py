@@ -88,6 +88,9 @@ _TOKEN_RE = re.compile(
 _SKIP_RE = re.compile(_SKIP)
 _NEWLINE_RE = re.compile("\n")
 _WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
+#: PostgreSQL silently truncates longer names, which could merge two distinct ones.
+_MAX_IDENTIFIER = 63
+_TOO_LONG = f"Identifier longer than {_MAX_IDENTIFIER} bytes"
 
 
 class Token:
@@ -142,6 +145,8 @@ def tokenize(text: str) -> list[Token]:
             if upper in RESERVED:
                 append(Token(KW, upper, line, col, start, end, word))
             else:
+                if end - start > _MAX_IDENTIFIER:
+                    raise ADQLSyntaxError(_TOO_LONG, line, col)
                 append(Token(IDENT, word, line, col, start, end))
         elif kind == "op":
             append(Token(OP, text[start:end], line, col, start, end))
@@ -161,6 +166,8 @@ def tokenize(text: str) -> list[Token]:
             else:
                 if not body or "\x00" in body:
                     raise ADQLSyntaxError("Invalid delimited identifier", line, col)
+                if len(body.replace('""', '"').encode()) > _MAX_IDENTIFIER:
+                    raise ADQLSyntaxError(_TOO_LONG, line, col)
                 append(Token(QIDENT, body.replace('""', '"'), line, col, start, end))
         pos = end
 

@@ -35,6 +35,7 @@ class OutputItem:
     column: ColumnBinding | None = None
     star: tuple[str, ...] | None = None
     explicit: bool = False
+    node: ast.AllColumns | None = None  # the ``*`` it was expanded from
 
 
 @dataclass(slots=True)

@@ -80,10 +80,32 @@ class Resolver(FromResolver):
         outputs, scope = self.query_term(expr.body, parent, ctes)
         for item in expr.order_by:
             self.order_item(item, outputs, scope)
+            if id(item) in self.r.order or self.schemaless:
+                continue
             grouping = self.groupings.get(id(expr.body))
-            if grouping is not None and id(item) not in self.r.order:
+            if grouping is not None:
                 grouping.check(item.expr)
+            body = expr.body
+            if isinstance(body, ast.Select) and body.quantifier is ast.SetQuantifier.DISTINCT:
+                self.check_distinct_order(item, outputs)
         return outputs
+
+    def check_distinct_order(self, item: ast.OrderItem, outputs: list[OutputItem]) -> None:
+        """SQL: with DISTINCT, rows can only be sorted by what they contain."""
+        from adql.grouping import Grouping
+
+        selected = Grouping(self.r.columns, set())
+        for out in outputs:
+            if out.expr is not None:
+                selected.add(out.expr)
+            elif out.column is not None:
+                selected.add_binding(out.column)
+        expr = item.expr
+        binding = self.r.columns.get(id(expr)) if isinstance(expr, ast.ColumnRef) else None
+        if selected.shape(expr) not in selected.shapes and binding not in selected.bindings:
+            raise ADQLSemanticError(
+                "With SELECT DISTINCT, ORDER BY must use selected columns", expr.line, expr.col
+            )
 
     def query_term(
         self, term: ast.QueryTerm, parent: Scope | None, ctes: dict[str, CteDef]
@@ -164,7 +186,7 @@ class Resolver(FromResolver):
                 grouping.add_binding(out.column)
         for out in outputs:
             if out.column is not None:
-                grouping.check_binding(out.column, select, out.name)
+                grouping.check_binding(out.column, out.node or select, out.name)
         for expr in items:
             grouping.check(expr)
         self.groupings[id(select)] = grouping

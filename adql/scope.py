@@ -103,6 +103,7 @@ class Scope:
     parent: Scope | None
     ctes: dict[str, CteDef]
     aggregates_allowed: bool = False
+    exposed: set[str] = field(default_factory=set)  # names the FROM items go by, lower case
 
 
 @dataclass(slots=True)

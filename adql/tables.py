@@ -41,12 +41,15 @@ class FromResolver(ExpressionChecker):
     def expand_star(self, item: ast.AllColumns, scope: Scope) -> list[OutputItem]:
         if self.schemaless:
             parts = () if item.qualifier is None else tuple(_norm(p) for p in item.qualifier.parts)
-            return [OutputItem("*", ExprInfo(None), star=parts)]
+            return [OutputItem("*", ExprInfo(None), star=parts, node=item)]
         side = scope.side
         if item.qualifier is None:
             out = [
                 OutputItem(
-                    m.column.name, m.column.info, column=ColumnBinding((), m.column.sql_name)
+                    m.column.name,
+                    m.column.info,
+                    column=ColumnBinding((), m.column.sql_name),
+                    node=item,
                 )
                 for m in side.merged.values()
             ]
@@ -57,7 +60,10 @@ class FromResolver(ExpressionChecker):
                         continue
                     out.append(
                         OutputItem(
-                            col.name, col.info, column=ColumnBinding((src.sql_alias,), col.sql_name)
+                            col.name,
+                            col.info,
+                            column=ColumnBinding((src.sql_alias,), col.sql_name),
+                            node=item,
                         )
                     )
             return out
@@ -69,14 +75,24 @@ class FromResolver(ExpressionChecker):
             raise ADQLSemanticError(f"Ambiguous table '{display(qualifier)}'", item.line, item.col)
         src = matches[0]
         return [
-            OutputItem(c.name, c.info, column=ColumnBinding((src.sql_alias,), c.sql_name))
+            OutputItem(
+                c.name, c.info, column=ColumnBinding((src.sql_alias,), c.sql_name), node=item
+            )
             for c in src.columns
         ]
 
     def from_item(self, item: ast.FromItem, side: Side, scope: Scope) -> None:
         if isinstance(item, ast.TableRef):
-            side.sources.append(self.table_ref(item, scope))
+            source = self.table_ref(item, scope)
+            if item.alias is not None:
+                self.expose(_norm(item.alias), item, scope)
+            elif source.table is not None:
+                self.expose(source.table.qualified_name.lower(), item, scope)
+            else:
+                self.expose(".".join(_norm(p) for p in item.name.parts), item, scope)
+            side.sources.append(source)
         elif isinstance(item, ast.DerivedTable):
+            self.expose(_norm(item.alias), item, scope)
             outputs = self.select_expression(item.query, scope.parent, scope.ctes)
             alias = self.new_alias(item.alias)
             self.r.derived[id(item)] = alias
@@ -92,6 +108,16 @@ class FromResolver(ExpressionChecker):
             )
         else:
             self.join(item, side, scope)
+
+    def expose(self, name: str, item: ast.TableRef | ast.DerivedTable, scope: Scope) -> None:
+        """SQL: the tables of one FROM clause must go by distinct names."""
+        if name in scope.exposed:
+            raise ADQLSemanticError(
+                f"Table name '{name}' is used twice in FROM; give one of them an alias",
+                item.line,
+                item.col,
+            )
+        scope.exposed.add(name)
 
     def new_alias(self, alias: ast.Identifier | None) -> str:
         if self.schemaless:
