@@ -148,8 +148,11 @@ class TokenCursor:
     def unsigned_integer(self, what: str) -> int:
         tok = self.tokens[self.i]
         if tok.kind == NUM and tok.value.isdigit():
+            value = int(tok.value)
+            if value >= 2**63:  # PostgreSQL's LIMIT/OFFSET and lengths are BIGINT at most
+                raise ADQLSyntaxError(f"Number '{tok.value}' is too large", tok.line, tok.col)
             self.i += 1
-            return int(tok.value)
+            return value
         raise self.unexpected(what)
 
 

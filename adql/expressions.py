@@ -240,9 +240,15 @@ class ExpressionChecker:
             node = arg
             if kind is ArgKind.SIGNED_INT_LITERAL and isinstance(arg, ast.UnaryOp):
                 node = arg.operand
-            if not (isinstance(node, ast.NumericLiteral) and node.is_integer):
+            # precisions are PostgreSQL INTEGERs, seeds BIGINTs
+            limit = 2**31 if kind is ArgKind.SIGNED_INT_LITERAL else 2**63
+            if not (
+                isinstance(node, ast.NumericLiteral) and node.is_integer and int(node.text) < limit
+            ):
                 raise ADQLSemanticError(
-                    f"{what[0].upper()}{what[1:]} must be an integer literal", arg.line, arg.col
+                    f"{what[0].upper()}{what[1:]} must be an integer literal below {limit}",
+                    arg.line,
+                    arg.col,
                 )
 
     def function_result(

@@ -43,7 +43,15 @@ class Grouping:
             )
 
     def check(self, expr: ast.Expression) -> None:
-        if isinstance(expr, (ast.SetFunction, *_SUBQUERIES)):
+        if isinstance(expr, ast.SetFunction):
+            return
+        if isinstance(expr, _SUBQUERIES):
+            # Generated aliases are unique in the whole query, so a reference inside the
+            # subquery bound to one of this query's tables is an outer (correlated) one.
+            for ref in column_refs(expr):
+                binding = self.columns.get(id(ref))
+                if binding is not None and binding.qualifier:
+                    self.check_binding(binding, ref, ".".join(p.name for p in ref.parts))
             return
         if self.shape(expr) in self.shapes:
             return
@@ -86,6 +94,18 @@ def _expressions(values: Iterable[object]) -> Iterator[ast.Expression]:
     for value in values:
         if isinstance(value, ast.EXPRESSION_TYPES):
             yield value
+
+
+def column_refs(node: object) -> Iterator[ast.ColumnRef]:
+    """Every column reference below ``node`` (any tree node, queries included)."""
+    if isinstance(node, ast.ColumnRef):
+        yield node
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from column_refs(item)
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for f in dataclasses.fields(node):
+            yield from column_refs(getattr(node, f.name))
 
 
 def contains_set_function(expr: ast.Expression) -> bool:

@@ -80,12 +80,22 @@ class Resolver(FromResolver):
         outputs, scope = self.query_term(expr.body, parent, ctes)
         for item in expr.order_by:
             self.order_item(item, outputs, scope)
+        body = expr.body
+        sorted_by = tuple(o.expr for o in expr.order_by if id(o) not in self.r.order)
+        if (
+            isinstance(body, ast.Select)
+            and scope is not None
+            and id(body) not in self.groupings
+            and not self.schemaless
+        ):
+            # a set function in ORDER BY alone makes the query an aggregate one
+            self.check_grouping(body, outputs, scope, sorted_by)
+        for item in expr.order_by:
             if id(item) in self.r.order or self.schemaless:
                 continue
             grouping = self.groupings.get(id(expr.body))
             if grouping is not None:
                 grouping.check(item.expr)
-            body = expr.body
             if isinstance(body, ast.Select) and body.quantifier is ast.SetQuantifier.DISTINCT:
                 self.check_distinct_order(item, outputs)
         return outputs
@@ -161,12 +171,19 @@ class Resolver(FromResolver):
             self.check_grouping(select, outputs, scope)
         return outputs, scope
 
-    def check_grouping(self, select: ast.Select, outputs: list[OutputItem], scope: Scope) -> None:
+    def check_grouping(
+        self,
+        select: ast.Select,
+        outputs: list[OutputItem],
+        scope: Scope,
+        order_by: tuple[ast.Expression, ...] = (),
+    ) -> None:
         from adql.grouping import Grouping, contains_set_function
 
         items = [o.expr for o in outputs if o.expr is not None]
         if select.having is not None:
             items.append(select.having)
+        items.extend(order_by)
         if (
             not select.group_by
             and select.having is None
