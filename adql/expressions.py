@@ -315,6 +315,7 @@ class ExpressionChecker:
     def set_function(self, call: ast.SetFunction, scope: Scope) -> ExprInfo:
         if not scope.aggregates_allowed:
             raise ADQLSemanticError(f"{call.name} is not allowed here", call.line, call.col)
+        scope.has_aggregates = True
         if call.arg is None:
             return metadata.set_function("COUNT", None)
         scope.aggregates_allowed = False

@@ -106,11 +106,3 @@ def column_refs(node: object) -> Iterator[ast.ColumnRef]:
     elif dataclasses.is_dataclass(node) and not isinstance(node, type):
         for f in dataclasses.fields(node):
             yield from column_refs(getattr(node, f.name))
-
-
-def contains_set_function(expr: ast.Expression) -> bool:
-    if isinstance(expr, ast.SetFunction):
-        return True
-    if isinstance(expr, _SUBQUERIES):
-        return False
-    return any(contains_set_function(c) for c in children(expr))

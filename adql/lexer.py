@@ -86,6 +86,9 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _SKIP_RE = re.compile(_SKIP)
+_GROUPS = _TOKEN_RE.groupindex
+_WORD, _HEX, _NUM, _OP = _GROUPS["word"], _GROUPS["hex"], _GROUPS["num"], _GROUPS["op"]
+_QIDENT, _STR, _EOF = _GROUPS["qident"], _GROUPS["str"], _GROUPS["eof"]
 _NEWLINE_RE = re.compile("\n")
 _WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 #: PostgreSQL silently truncates longer names, which could merge two distinct ones.
@@ -124,52 +127,55 @@ def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens, ending with an ``EOF`` token."""
     tokens: list[Token] = []
     append = tokens.append
-    match = _TOKEN_RE.match
     newlines = [m.start() for m in _NEWLINE_RE.finditer(text)]
     pos = 0
-    while True:
-        m = match(text, pos)
-        if m is None:
-            bad = _SKIP_RE.match(text, pos).end()  # type: ignore[union-attr]
-            _bad_character(text, bad, *_position(newlines, bad))
-        kind = m.lastgroup
-        index = m.lastindex
-        start, end = m.span(index or 0)
+    # finditer runs the scan in C; it skips what matches nothing, so a gap between one
+    # match and the next is an invalid character.
+    for m in _TOKEN_RE.finditer(text):
+        if m.start() != pos:
+            break
+        index = m.lastindex or 0
+        start, end = m.span(index)
+        pos = end
         if newlines:
             line, col = _position(newlines, start)
         else:
             line, col = 1, start + 1
-        if kind == "word":
+        if index == _WORD:
             word = text[start:end]
             upper = word.upper()
             if upper in RESERVED:
                 append(Token(KW, upper, line, col, start, end, word))
+            elif end - start > _MAX_IDENTIFIER:
+                raise ADQLSyntaxError(_TOO_LONG, line, col)
             else:
-                if end - start > _MAX_IDENTIFIER:
-                    raise ADQLSyntaxError(_TOO_LONG, line, col)
                 append(Token(IDENT, word, line, col, start, end))
-        elif kind == "op":
+        elif index == _OP:
             append(Token(OP, text[start:end], line, col, start, end))
-        elif kind == "num" or kind == "hex":
+        elif index in (_NUM, _HEX):
             if _WORD_CHAR.match(text, end):
                 raise ADQLSyntaxError(f"Invalid number '{text[start : end + 1]}'", line, col)
-            append(Token(NUM if kind == "num" else HEX, text[start:end], line, col, start, end))
-        elif kind == "eof":
+            append(Token(NUM if index == _NUM else HEX, text[start:end], line, col, start, end))
+        elif index == _EOF:
             append(Token(EOF, "", line, col, start, end))
             return tokens
-        else:  # str or qident
-            body = text[start + 1 : end - 1]
-            if kind == "str":
-                if "\x00" in body:
-                    raise ADQLSyntaxError("NUL character in string literal", line, col)
-                append(Token(STR, body.replace("''", "'"), line, col, start, end))
-            else:
-                if not body or "\x00" in body:
-                    raise ADQLSyntaxError("Invalid delimited identifier", line, col)
-                if len(body.replace('""', '"').encode()) > _MAX_IDENTIFIER:
-                    raise ADQLSyntaxError(_TOO_LONG, line, col)
-                append(Token(QIDENT, body.replace('""', '"'), line, col, start, end))
-        pos = end
+        else:
+            append(_quoted(index, text[start + 1 : end - 1], line, col, start, end))
+    bad = _SKIP_RE.match(text, pos).end()  # type: ignore[union-attr]
+    _bad_character(text, bad, *_position(newlines, bad))
+
+
+def _quoted(index: int, body: str, line: int, col: int, start: int, end: int) -> Token:
+    if index == _STR:
+        if "\x00" in body:
+            raise ADQLSyntaxError("NUL character in string literal", line, col)
+        return Token(STR, body.replace("''", "'"), line, col, start, end)
+    if not body or "\x00" in body:
+        raise ADQLSyntaxError("Invalid delimited identifier", line, col)
+    name = body.replace('""', '"')
+    if len(name.encode()) > _MAX_IDENTIFIER:
+        raise ADQLSyntaxError(_TOO_LONG, line, col)
+    return Token(QIDENT, name, line, col, start, end)
 
 
 def _position(newlines: list[int], offset: int) -> tuple[int, int]:

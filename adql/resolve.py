@@ -178,17 +178,13 @@ class Resolver(FromResolver):
         scope: Scope,
         order_by: tuple[ast.Expression, ...] = (),
     ) -> None:
-        from adql.grouping import Grouping, contains_set_function
+        from adql.grouping import Grouping
 
         items = [o.expr for o in outputs if o.expr is not None]
         if select.having is not None:
             items.append(select.having)
         items.extend(order_by)
-        if (
-            not select.group_by
-            and select.having is None
-            and not any(contains_set_function(e) for e in items)
-        ):
+        if not select.group_by and select.having is None and not scope.has_aggregates:
             return
         grouping = Grouping(self.r.columns, {s.sql_alias for s in scope.side.sources})
         for expr in select.group_by:

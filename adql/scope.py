@@ -103,6 +103,7 @@ class Scope:
     parent: Scope | None
     ctes: dict[str, CteDef]
     aggregates_allowed: bool = False
+    has_aggregates: bool = False  # a set function of this query was seen
     exposed: set[str] = field(default_factory=set)  # names the FROM items go by, lower case
 
 
