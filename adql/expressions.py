@@ -227,6 +227,14 @@ class ExpressionChecker:
         what = f"argument {i + 1} of '{fdef.name}'"
         if kind is ArgKind.NUMERIC:
             self.require(info, _NUMERIC_OK, what, arg)
+        elif kind is ArgKind.INTEGER:
+            self.require(info, _NUMERIC_OK, what, arg)
+            if info.kind == "numeric" and info.datatype not in metadata.INTEGER_TYPES:
+                raise ADQLSemanticError(
+                    f"{what[0].upper()}{what[1:]} must be an integer, not {info.datatype}",
+                    arg.line,
+                    arg.col,
+                )
         elif kind is ArgKind.STRING:
             self.require(info, _STRING_OK, what, arg)
         elif kind is ArgKind.ANY:

@@ -33,6 +33,7 @@ class Feature(StrEnum):
 
 class ArgKind(StrEnum):
     NUMERIC = "numeric"
+    INTEGER = "integer"  # an integer-typed value (SMALLINT, INTEGER, BIGINT)
     STRING = "string"
     ANY = "any"
     GEOMETRY = "geometry"
@@ -95,6 +96,7 @@ class FunctionDef:
 
 _FORM_TYPES = {
     ArgKind.NUMERIC: "DOUBLE",
+    ArgKind.INTEGER: "INTEGER",
     ArgKind.STRING: "TEXT",
     ArgKind.ANY: "ANY",
     ArgKind.GEOMETRY: "GEOMETRY",
@@ -290,7 +292,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     FunctionDef(
         "IVO_HEALPIX_INDEX",
         (
-            Param("hpxorder", ArgKind.NUMERIC),
+            Param("hpxorder", ArgKind.INTEGER),
             Param("ra", ArgKind.NUMERIC),
             Param("dec", ArgKind.NUMERIC),
         ),
@@ -301,7 +303,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "IVO_HEALPIX_CENTER",
-        (Param("hpxorder", ArgKind.NUMERIC), Param("hpxindex", ArgKind.NUMERIC)),
+        (Param("hpxorder", ArgKind.INTEGER), Param("hpxindex", ArgKind.INTEGER)),
         "double",
         _udf("ivo_healpix_center"),
         "Centre (ra, dec) in degrees of a nested-scheme HEALPix cell, as a DALI point.",

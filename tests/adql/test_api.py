@@ -188,7 +188,7 @@ def test_function_table_feeds_taprexext_features() -> None:
     features = language_features()
     forms = {f.form for f in features if f.type is Feature.UDF}
     assert "ivo_hasword(haystack TEXT, needle TEXT) -> INTEGER" in forms
-    assert "ivo_healpix_index(hpxorder DOUBLE, ra DOUBLE, dec DOUBLE) -> BIGINT" in forms
+    assert "ivo_healpix_index(hpxorder INTEGER, ra DOUBLE, dec DOUBLE) -> BIGINT" in forms
     names = {(f.type, f.form) for f in features}
     for pair in [
         (Feature.STRING, "ILIKE"),
