@@ -9,6 +9,7 @@ from __future__ import annotations
 from tap_service.votable.delimited import write_csv, write_tsv
 from tap_service.votable.document import CooSys, Serialization, TimeSys, error_document
 from tap_service.votable.fields import Info
+from tap_service.votable.pgcopy import CopyRows, CopySource, describe_types, transcodable
 from tap_service.votable.shapes import UnsupportedColumn
 from tap_service.votable.source import BatchSource, Row, RowSource
 from tap_service.votable.writer import (
@@ -21,14 +22,18 @@ from tap_service.votable.writer import (
 __all__ = [
     "BatchSource",
     "CooSys",
+    "CopyRows",
+    "CopySource",
     "Info",
     "Row",
     "RowSource",
     "Serialization",
     "TimeSys",
     "UnsupportedColumn",
+    "describe_types",
     "error_document",
     "error_message",
+    "transcodable",
     "write_binary2",
     "write_csv",
     "write_tabledata",

@@ -9,8 +9,9 @@ Why numpy and not per-cell `struct.pack`: per-cell Python work costs ~0.3 µs a 
 a 10-column result is slower than the database (see bench/stream.py for numbers). Here each
 column of a batch becomes one big-endian array with a single numpy conversion; variable-length
 cells (strings, `*` arrays) become a length vector plus one concatenated byte array; the rows
-are then assembled by scattering every column into one buffer at computed offsets, so the
-Python-level work per batch is a fixed number of calls per column, not per cell.
+are then assembled by copying every column into one buffer at computed offsets
+(`segments`), so the Python-level work per batch is a fixed number of calls per column.
+The remaining cost is psycopg's Python row objects; `pgcopy` avoids them altogether.
 
 Text: `char` is 7-bit ASCII in VOTable 1.4, so non-ASCII characters in a `char` column are
 written as `?` (one byte per character is kept; declare the column `unicodeChar` to keep the
@@ -31,6 +32,7 @@ from itertools import chain, repeat
 import numpy as np
 
 from adql import OutputColumn
+from tap_service.votable.segments import move, scatter
 from tap_service.votable.shapes import (
     NUMERIC_DTYPES,
     Shape,
@@ -47,15 +49,20 @@ _LINE = 57  # input bytes per 76-character base64 line
 
 
 @dataclass(frozen=True, slots=True)
-class _Var:
-    """A variable-length part of every row: byte length per row and the concatenated bytes."""
+class Var:
+    """A variable-length part of every row: byte length per row, and where the bytes are.
+
+    The bytes of row i are `data[starts[i]:][:lengths[i]]`; without `starts` they are
+    concatenated in row order. (`starts` lets a caller point into a buffer it already has.)
+    """
 
     lengths: np.ndarray
     data: np.ndarray
+    starts: np.ndarray | None = None
 
 
 # A fixed-width part of every row is an (n, width) uint8 array.
-_Piece = np.ndarray | _Var
+Piece = np.ndarray | Var
 
 
 class Binary2Encoder:
@@ -74,13 +81,13 @@ class Binary2Encoder:
                 f"rows have {len(columns)} cells, the table {len(self.shapes)} columns"
             )
         nulls = np.zeros((n, len(self.shapes)), dtype=bool)
-        pieces: list[_Piece] = []
+        pieces: list[Piece] = []
         for index, (shape, values) in enumerate(zip(self.shapes, columns, strict=True)):
             mask = _null_mask(shape, values)
             if mask is not None:
                 nulls[:, index] = mask
-            pieces.extend(_encode_column(shape, values, n, mask))
-        return _assemble([np.packbits(nulls, axis=1), *pieces], n)
+            pieces.extend(encode_column(shape, values, n, mask))
+        return assemble([np.packbits(nulls, axis=1), *pieces], n)
 
 
 def _null_mask(shape: Shape, values: Sequence[object]) -> np.ndarray | None:
@@ -91,9 +98,9 @@ def _null_mask(shape: Shape, values: Sequence[object]) -> np.ndarray | None:
     return mask if mask.any() else None
 
 
-def _encode_column(
+def encode_column(
     shape: Shape, values: Sequence[object], n: int, mask: np.ndarray | None
-) -> list[_Piece]:
+) -> list[Piece]:
     if shape.is_string:
         return _strings(shape, values, n)
     if shape.scalar:
@@ -122,11 +129,11 @@ def _fixed(array: np.ndarray, n: int) -> np.ndarray:
     return np.ascontiguousarray(array).view(_U1).reshape(n, -1)
 
 
-def _counts(lengths: np.ndarray, n: int) -> np.ndarray:
+def counts(lengths: np.ndarray, n: int) -> np.ndarray:
     return _fixed(lengths.astype(">i4"), n)
 
 
-def _strings(shape: Shape, values: Sequence[object], n: int) -> list[_Piece]:
+def _strings(shape: Shape, values: Sequence[object], n: int) -> list[Piece]:
     texts = ["" if v is None else v if v.__class__ is str else as_text(v) for v in values]
     width = shape.fixed
     if width is not None:
@@ -145,10 +152,10 @@ def _strings(shape: Shape, values: Sequence[object], n: int) -> list[_Piece]:
     if width is not None:
         return [array.reshape(n, width * unit)]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    return [_counts(lengths, n), _Var(lengths * unit, array)]
+    return [counts(lengths, n), Var(lengths * unit, array)]
 
 
-def _arrays(shape: Shape, values: Sequence[object], n: int) -> list[_Piece]:
+def _arrays(shape: Shape, values: Sequence[object], n: int) -> list[Piece]:
     cells = [_elements(v) for v in values]
     if shape.fixed is not None:
         size = shape.fixed
@@ -169,7 +176,7 @@ def _arrays(shape: Shape, values: Sequence[object], n: int) -> list[_Piece]:
     if shape.fixed is not None:
         return [data.reshape(n, -1)]
     lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
-    return [_counts(lengths, n), _Var(lengths * item, data)]
+    return [counts(lengths, n), Var(lengths * item, data)]
 
 
 def _elements(value: object) -> list[object]:
@@ -180,16 +187,11 @@ def _elements(value: object) -> list[object]:
     return flatten(value)
 
 
-def _assemble(pieces: list[_Piece], n: int) -> bytes:
+def assemble(pieces: list[Piece], n: int) -> bytes:
     """Interleave the column pieces row by row into one buffer."""
-    merged: list[_Piece] = []
-    for piece in pieces:  # neighbouring fixed-width pieces become one (n, w) block
-        if isinstance(piece, np.ndarray) and merged and isinstance(merged[-1], np.ndarray):
-            merged[-1] = np.hstack((merged[-1], piece))
-        else:
-            merged.append(piece)
-    if len(merged) == 1 and isinstance(merged[0], np.ndarray):
-        return merged[0].tobytes()
+    if all(isinstance(piece, np.ndarray) for piece in pieces):
+        return np.hstack(pieces).tobytes()  # every cell fixed-width: rows are plain blocks
+    merged = pieces
     row_bytes = np.zeros(n, dtype=np.int64)
     for piece in merged:
         row_bytes += piece.shape[1] if isinstance(piece, np.ndarray) else piece.lengths
@@ -198,15 +200,13 @@ def _assemble(pieces: list[_Piece], n: int) -> bytes:
     buffer = np.empty(int(offsets[-1] + row_bytes[-1]), dtype=_U1)
     for piece in merged:
         if isinstance(piece, np.ndarray):
-            width = piece.shape[1]
-            buffer[offsets[:, None] + np.arange(width)] = piece
-            offsets += width
+            scatter(buffer, offsets, piece)
+            offsets += piece.shape[1]
         else:
-            total = piece.data.size
-            if total:
-                before = np.cumsum(piece.lengths) - piece.lengths
-                starts = np.repeat(offsets - before, piece.lengths)
-                buffer[starts + np.arange(total)] = piece.data
+            starts = piece.starts
+            if starts is None:
+                starts = np.cumsum(piece.lengths) - piece.lengths
+            move(buffer, offsets, piece.data, starts, piece.lengths)
             offsets += piece.lengths
     return buffer.tobytes()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from adql import OutputColumn
 from tap_service.votable.binary2 import Base64Lines, Binary2Encoder
@@ -24,33 +25,42 @@ from tap_service.votable.document import (
     head,
     tail,
 )
+from tap_service.votable.pgcopy import CopySource, CopyTranscoder, transcodable
 from tap_service.votable.source import RowSource
 from tap_service.votable.tabledata import TabledataEncoder
+
+Encoder = Binary2Encoder | CopyTranscoder | TabledataEncoder
 
 log = logging.getLogger(__name__)
 
 
 def write_votable(
     columns: Sequence[OutputColumn],
-    source: RowSource,
+    source: RowSource | CopySource,
     *,
     serialization: Serialization = Serialization.BINARY2,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
 ) -> Iterator[bytes]:
-    """The VOTable 1.4 document of `source`'s rows as `bytes` chunks."""
-    encoder = (
-        Binary2Encoder(columns)
-        if serialization is Serialization.BINARY2
-        else TabledataEncoder(columns)
-    )  # raises UnsupportedColumn now, not after the response has started
+    """The VOTable 1.4 document of `source`'s rows as `bytes` chunks.
+
+    A `CopySource` (raw COPY BINARY tuples) is transcoded to BINARY2 when every column's
+    type allows it (`pgcopy.transcodable`); other sources, and TABLEDATA, need `batches()`.
+    """
+    encoder: Encoder
+    if serialization is Serialization.TABLEDATA:
+        encoder = TabledataEncoder(columns)  # raises UnsupportedColumn now, before any byte
+    elif isinstance(source, CopySource) and transcodable(columns, source.pg_types):
+        encoder = CopyTranscoder(columns, source.pg_types)
+    else:
+        encoder = Binary2Encoder(columns)
     start = head(columns, serialization, tuple(infos), tuple(systems)).encode("utf-8")
     return _chunks(start, encoder, source, serialization)
 
 
 def write_binary2(
     columns: Sequence[OutputColumn],
-    source: RowSource,
+    source: RowSource | CopySource,
     *,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
@@ -74,20 +84,24 @@ def write_tabledata(
 
 def _chunks(
     start: bytes,
-    encoder: Binary2Encoder | TabledataEncoder,
-    source: RowSource,
+    encoder: Encoder,
+    source: RowSource | CopySource,
     serialization: Serialization,
 ) -> Iterator[bytes]:
     yield start
     base64 = Base64Lines()
     error: str | None = None
-    batches = source.batches()
+    batches: Iterator[Sequence[Any]] = (
+        source.copy_batches()
+        if isinstance(encoder, CopyTranscoder) and isinstance(source, CopySource)
+        else source.batches()  # type: ignore[union-attr]  # not a CopySource: a RowSource
+    )
     try:
         for batch in batches:
-            if isinstance(encoder, Binary2Encoder):
-                chunk = base64.feed(encoder.encode(batch))
-            else:
+            if isinstance(encoder, TabledataEncoder):
                 chunk = encoder.encode(batch).encode("utf-8")
+            else:
+                chunk = base64.feed(encoder.encode(batch))
             if chunk:
                 yield chunk
     except Exception as exc:  # the status line is sent: report in the document (DALI 4.4.2)

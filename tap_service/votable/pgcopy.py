@@ -1,0 +1,308 @@
+"""BINARY2 straight from PostgreSQL's binary COPY stream, without Python row objects.
+
+Why: fetching rows through psycopg builds a Python object per cell, and that alone runs at
+less than half the rate PostgreSQL sends `COPY (query) TO STDOUT (FORMAT binary)` (see
+bench/stream.py). That stream is already big-endian with the same integer and IEEE float
+layouts as VOTable BINARY2, so it can be transcoded a batch at a time with numpy: every
+tuple is one COPY message (int16 field count, then per field an int32 length, -1 = NULL,
+and the bytes), so with the message lengths we know where each row starts and can walk
+the fields of all rows of a batch at once, one column at a time.
+
+Fast paths: int2/int4/int8/float4/float8 (cast to the FIELD's datatype only when numpy calls
+the cast "safe"), bool, ASCII text into `char` with `*`, and one-dimensional numeric arrays
+without NULL elements into `*` arrays. Anything else in a batch (non-ASCII text, unicodeChar,
+bounded or fixed arraysizes, NULL array elements, multi-dimensional arrays) is decoded to
+Python values for that column and encoded by the ordinary `binary2` code, so the output is
+byte-for-byte what `Binary2Encoder` writes for the rows psycopg would have returned.
+`transcodable` says up front whether every column's PostgreSQL type is handled at all.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from adql import OutputColumn
+from tap_service.votable.binary2 import Piece, Var, assemble, counts, encode_column
+from tap_service.votable.segments import gather, move
+from tap_service.votable.shapes import NUMERIC_DTYPES, Shape, shape_of
+
+#: PostgreSQL type OIDs (pg_type.dat) of scalars and arrays, as big-endian numpy dtypes.
+PG_NUMBERS = {21: ">i2", 23: ">i4", 20: ">i8", 700: ">f4", 701: ">f8"}
+PG_ARRAYS = {1005: ">i2", 1007: ">i4", 1016: ">i8", 1021: ">f4", 1022: ">f8"}
+PG_BOOL = 16
+PG_TEXTS = frozenset((25, 1043, 1042, 19))  # text, varchar, bpchar, name
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+TRAILER = b"\xff\xff"
+_U1 = np.dtype(np.uint8)
+_BOOL_LUT = np.full(256, 84, dtype=np.uint8)  # any non-zero byte is true: 'T'
+_BOOL_LUT[0] = 70  # 'F'
+
+
+@runtime_checkable
+class CopySource(Protocol):
+    """Raw COPY BINARY tuples (header and trailer removed), their column types, overflow."""
+
+    @property
+    def pg_types(self) -> Sequence[int]: ...
+
+    def copy_batches(self) -> Iterator[Sequence[bytes]]: ...
+
+    @property
+    def overflow(self) -> bool: ...
+
+
+def transcodable(columns: Sequence[OutputColumn], pg_types: Sequence[int]) -> bool:
+    """Whether `CopyTranscoder` handles every (FIELD, PostgreSQL type) pair."""
+    return len(columns) == len(pg_types) and all(
+        _supported(shape_of(c), oid) for c, oid in zip(columns, pg_types, strict=True)
+    )
+
+
+def _supported(shape: Shape, oid: int) -> bool:
+    if shape.is_string:
+        return oid in PG_TEXTS
+    if shape.datatype == "boolean":
+        return shape.scalar and oid == PG_BOOL
+    target = NUMERIC_DTYPES[shape.datatype]
+    source = PG_NUMBERS.get(oid) if shape.scalar else PG_ARRAYS.get(oid)
+    return source is not None and np.can_cast(source, target, casting="safe")
+
+
+class CopyTranscoder:
+    """Turns batches of COPY BINARY tuples into raw BINARY2 rows."""
+
+    def __init__(self, columns: Sequence[OutputColumn], pg_types: Sequence[int]) -> None:
+        if not transcodable(columns, pg_types):
+            raise ValueError("these columns cannot be transcoded from COPY BINARY")
+        self.shapes = tuple(shape_of(c) for c in columns)
+        self.pg_types = tuple(pg_types)
+
+    def encode(self, rows: Sequence[bytes]) -> bytes:
+        n = len(rows)
+        if n == 0:
+            return b""
+        sizes = np.fromiter(map(len, rows), dtype=np.int64, count=n)
+        # padded so fixed-size reads of short cells (empty arrays) stay inside the buffer
+        buf = np.frombuffer(b"".join((*rows, bytes(16))), dtype=_U1)
+        pos = np.zeros(n, dtype=np.int64)
+        np.cumsum(sizes[:-1], out=pos[1:])
+        if np.any(_int16_at(buf, pos) != len(self.shapes)):
+            raise ValueError("COPY tuples do not have one field per FIELD")
+        pos += 2
+        nulls = np.zeros((n, len(self.shapes)), dtype=bool)
+        pieces: list[Piece] = []
+        for k, (shape, oid) in enumerate(zip(self.shapes, self.pg_types, strict=True)):
+            length = _int32_at(buf, pos)
+            start = pos + 4
+            null = length < 0
+            size = np.where(null, 0, length)
+            nulls[:, k] = null
+            pieces += _column(shape, oid, buf, start, size, null, n)
+            pos = start + size
+        return assemble([np.packbits(nulls, axis=1), *pieces], n)
+
+
+def _column(
+    shape: Shape,
+    oid: int,
+    buf: np.ndarray,
+    start: np.ndarray,
+    size: np.ndarray,
+    null: np.ndarray,
+    n: int,
+) -> list[Piece]:
+    if oid in PG_NUMBERS:
+        return [_numbers(shape, oid, buf, start, null, n)]
+    if oid == PG_BOOL:
+        byte = np.where(null, 63, _BOOL_LUT[_cells(buf, start, null, 1)[:, 0]]).astype(_U1)
+        return [byte.reshape(n, 1)]
+    if oid in PG_TEXTS:
+        data = _gather(buf, start, size)
+        ascii_star = shape.datatype == "char" and not shape.scalar and shape.fixed is None
+        fits = ascii_star and (shape.limit is None or size.max() <= shape.limit)
+        if fits and not (data >> 7).any():
+            return [counts(size, n), Var(size, data)]  # ASCII: bytes are characters
+        texts = _split(data.tobytes(), size, null)
+        return encode_column(shape, [None if t is None else t.decode() for t in texts], n, None)
+    pieces = _fast_array(shape, oid, buf, start, null, n)
+    if pieces is not None:
+        return pieces
+    cells = _split(_gather(buf, start, size).tobytes(), size, null)
+    values = [None if c is None else _decode_array(c) for c in cells]
+    return encode_column(shape, values, n, None)
+
+
+def _numbers(
+    shape: Shape, oid: int, buf: np.ndarray, start: np.ndarray, null: np.ndarray, n: int
+) -> np.ndarray:
+    source = np.dtype(PG_NUMBERS[oid])
+    raw = _cells(buf, start, null, source.itemsize)
+    values = raw.view(source).ravel().astype(NUMERIC_DTYPES[shape.datatype])
+    if null.any():
+        values[null] = np.nan if shape.is_float else 0
+    return values.view(_U1).reshape(n, -1)
+
+
+def _fast_array(
+    shape: Shape, oid: int, buf: np.ndarray, start: np.ndarray, null: np.ndarray, n: int
+) -> list[Piece] | None:
+    """One-dimensional arrays without NULL elements into a `*` FIELD; else None."""
+    if shape.fixed is not None or shape.limit is not None:
+        return None
+    header = _cells(buf, start, null, 16).view(">i4").astype(np.int64)  # ndim, nulls, oid, dim
+    ndim = header[:, 0]
+    if ndim.max(initial=0) > 1 or header[:, 1].any():
+        return None  # multi-dimensional, or NULL elements: the general path
+    count = np.where(ndim == 1, header[:, 3], 0)
+    safe = np.where(null, 0, start)
+    source = np.dtype(PG_ARRAYS[oid])
+    target = np.dtype(NUMERIC_DTYPES[shape.datatype])
+    stride = 4 + source.itemsize
+    sizes = np.unique(count[~null])
+    if len(sizes) == 1:  # one length for the whole batch (e.g. fixed-length light curves)
+        size = int(sizes[0])
+        block = gather(buf, safe + 20, size * stride).reshape(n, size, stride)[:, :, 4:]
+        values = block.copy().view(source).reshape(n, size).astype(target)
+        data = values.view(_U1).reshape(n, -1)
+        if not null.any():
+            return [np.hstack((counts(count, n), data))]
+        return [counts(count, n), Var(count * target.itemsize, data[~null].ravel())]
+    total = int(count.sum())
+    before = np.cumsum(count) - count
+    first = np.repeat(safe + 24 - before * stride, count) + np.arange(total) * stride
+    values = gather(buf, first, source.itemsize).view(source).ravel().astype(target)
+    return [counts(count, n), Var(count * target.itemsize, values.view(_U1))]
+
+
+def _cells(buf: np.ndarray, start: np.ndarray, null: np.ndarray, width: int) -> np.ndarray:
+    """The first `width` bytes of every cell as an (n, width) array; zeros for NULL cells."""
+    if not null.any():
+        return gather(buf, start, width)
+    out = gather(buf, np.where(null, 0, start), width)
+    out[null] = 0
+    return out
+
+
+def _int32_at(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    return gather(buf, pos, 4).view(">i4").ravel().astype(np.int64)
+
+
+def _int16_at(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    return gather(buf, pos, 2).view(">i2").ravel()
+
+
+def _gather(buf: np.ndarray, start: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The bytes of every cell, concatenated in row order."""
+    out = np.empty(int(size.sum()), dtype=_U1)
+    move(out, np.cumsum(size) - size, buf, start, size)
+    return out
+
+
+def _split(data: bytes, size: np.ndarray, null: np.ndarray) -> list[bytes | None]:
+    ends = np.cumsum(size).tolist()
+    begins = [0, *ends[:-1]]
+    return [
+        None if is_null else data[b:e]
+        for b, e, is_null in zip(begins, ends, null.tolist(), strict=True)
+    ]
+
+
+def _decode_array(cell: bytes) -> list[object]:
+    """A PostgreSQL binary array (array_send) as a flat list; NULL elements are None."""
+    ndim, _, oid = struct.unpack_from(">iiI", cell)
+    if ndim == 0:
+        return []
+    dims = struct.unpack_from(f">{2 * ndim}i", cell, 12)[::2]
+    fmt = PG_ARRAYS[_ARRAY_OF[oid]]
+    width = np.dtype(fmt).itemsize
+    pos = 12 + 8 * ndim
+    out: list[object] = []
+    for _ in range(int(np.prod(dims))):
+        (length,) = struct.unpack_from(">i", cell, pos)
+        pos += 4
+        if length < 0:
+            out.append(None)
+            continue
+        out.append(np.frombuffer(cell, dtype=fmt, count=1, offset=pos)[0].item())
+        pos += width
+    return out
+
+
+#: element type OID -> array type OID
+_ARRAY_OF = {21: 1005, 23: 1007, 20: 1016, 700: 1021, 701: 1022}
+
+
+def split_copy_stream(messages: Iterable[bytes | memoryview]) -> Iterator[bytes]:
+    """COPY BINARY messages (one tuple each; header on the first) -> bare tuples."""
+    first = True
+    for message in messages:
+        data = bytes(message)
+        if first:
+            if not data.startswith(SIGNATURE):
+                raise ValueError("not a COPY BINARY stream")
+            (extension,) = struct.unpack_from(">I", data, len(SIGNATURE) + 4)
+            data = data[len(SIGNATURE) + 8 + extension :]
+            first = False
+            if not data:
+                continue
+        if data == TRAILER:
+            continue  # the end; the iterator is still drained, so the COPY completes
+        yield data
+
+
+class CopyRows:
+    """A `CopySource` over the messages of `COPY (query) TO STDOUT (FORMAT binary)`.
+
+    `messages` is what iterating psycopg's `cursor.copy(...)` yields; `pg_types` the result
+    column type OIDs (see `describe_types`). At most `row_limit` rows are passed on: the query
+    should ask for one more (MAXREC+1), whose presence sets `overflow`.
+    """
+
+    def __init__(
+        self,
+        messages: Iterable[bytes | memoryview],
+        pg_types: Sequence[int],
+        *,
+        batch_size: int = 10_000,
+        row_limit: int | None = None,
+    ) -> None:
+        self._messages = messages
+        self.pg_types = tuple(pg_types)
+        self._batch_size = batch_size
+        self._row_limit = row_limit
+        self.overflow = False
+        self.rows = 0
+
+    def copy_batches(self) -> Iterator[list[bytes]]:
+        batch: list[bytes] = []
+        for row in split_copy_stream(self._messages):
+            if self._row_limit is not None and self.rows >= self._row_limit:
+                self.overflow = True  # keep reading: the COPY must run to its end
+                continue
+            batch.append(row)
+            self.rows += 1
+            if len(batch) >= self._batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def describe_types(connection: object, sql: bytes) -> list[int]:
+    """Result column type OIDs of `sql`, asked of the server without running it.
+
+    `connection` is a psycopg connection; the statement is prepared unnamed (libpq
+    PQprepare + PQdescribePrepared), which the next query simply replaces.
+    """
+    pgconn = connection.pgconn  # type: ignore[attr-defined]
+    result = pgconn.prepare(b"", sql)
+    if result.status != 1:  # PGRES_COMMAND_OK
+        raise ValueError(result.error_message.decode("utf-8", "replace").strip())
+    described = pgconn.describe_prepared(b"")
+    if described.status != 1:
+        raise ValueError(described.error_message.decode("utf-8", "replace").strip())
+    return [described.ftype(i) for i in range(described.nfields)]

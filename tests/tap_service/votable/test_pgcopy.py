@@ -1,0 +1,137 @@
+"""BINARY2 transcoded from COPY BINARY is byte-for-byte what the row writer produces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from adql import OutputColumn
+from tap_service.votable import (
+    BatchSource,
+    CopyRows,
+    describe_types,
+    transcodable,
+    write_binary2,
+)
+from tap_service.votable.pgcopy import CopyTranscoder
+
+from .helpers import assert_cell, read
+
+# (select expression, FIELD): every PostgreSQL type the transcoder handles, with NULLs,
+# NaN/Inf, non-ASCII text, empty and NULL arrays, NULL elements and 2-d arrays in some rows.
+EXPRESSIONS: list[tuple[str, OutputColumn]] = [
+    ("i::int2", OutputColumn("s", "short")),
+    ("CASE WHEN i % 4 = 0 THEN NULL ELSE i * 1000 END::int4", OutputColumn("i", "int")),
+    ("(i::int8 << 40) * (CASE WHEN i % 2 = 0 THEN -1 ELSE 1 END)", OutputColumn("l", "long")),
+    ("i::int4", OutputColumn("widened", "long")),
+    ("(i / 7.0)::float4", OutputColumn("f", "float")),
+    ("(i / 7.0)::float4", OutputColumn("f_as_double", "double")),
+    (
+        "CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN 'NaN' WHEN 2 THEN '-Infinity' "
+        "ELSE i / 3.0 END::float8",
+        OutputColumn("d", "double"),
+    ),
+    ("CASE WHEN i % 3 = 0 THEN NULL ELSE i % 2 = 0 END", OutputColumn("b", "boolean")),
+    (
+        "CASE WHEN i % 6 = 0 THEN NULL WHEN i % 6 = 1 THEN '' ELSE 'TIC ' || i END",
+        OutputColumn("name", "char", "*"),
+    ),
+    (
+        "CASE WHEN i % 9 = 0 THEN 'Ångström ' || i ELSE 'plain' END",
+        OutputColumn("ascii_only", "char", "*"),
+    ),
+    ("'日本 ' || i || ' €'", OutputColumn("u", "unicodeChar", "*")),
+    ("('abcdefgh' || i)::varchar", OutputColumn("bounded", "char", "6*")),
+    ("'x'::bpchar(3)", OutputColumn("fixed_char", "char", "3")),
+    (
+        "CASE WHEN i % 5 = 0 THEN NULL ELSE ARRAY[i * 0.5, i * 1.5, i * 2.5]::float4[] END",
+        OutputColumn("flux", "float", "*"),
+    ),
+    (
+        "CASE i % 4 WHEN 0 THEN ARRAY[]::float8[] WHEN 1 THEN ARRAY[1.0, NULL]::float8[] "
+        "WHEN 2 THEN ARRAY[[1.0, 2.0], [3.0, 4.0]]::float8[] ELSE ARRAY[i]::float8[] END",
+        OutputColumn("ragged", "double", "*"),
+    ),
+    ("ARRAY[i, i + 1]::int4[]", OutputColumn("pair", "long", "*")),
+    ("ARRAY[i, i + 1]::int2[]", OutputColumn("three", "short", "3")),
+]
+SQL = (
+    "SELECT "
+    + ", ".join(f"{expression} AS {column.name}" for expression, column in EXPRESSIONS)
+    + " FROM generate_series(1, 45) AS g(i) ORDER BY g.i"
+)
+COLUMNS = [column for _, column in EXPRESSIONS]
+
+
+@pytest.fixture
+def conn(fresh_database_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    url = make_url(fresh_database_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        yield conn
+
+
+def copy_messages(conn: psycopg.Connection[tuple[object, ...]], sql: str) -> list[bytes]:
+    with conn.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
+        return [bytes(message) for message in copy]
+
+
+@pytest.mark.parametrize("batch", [1, 7, 100])
+def test_transcoded_binary2_equals_the_row_writer(
+    conn: psycopg.Connection[tuple[object, ...]], batch: int
+) -> None:
+    types = describe_types(conn, SQL.encode())
+    assert transcodable(COLUMNS, types)
+    # Rows as a binary cursor returns them: a text cursor reads float4 through its shortest
+    # decimal text, so a float4 widened to double would differ in the last bits.
+    rows = conn.cursor(binary=True).execute(SQL).fetchall()
+    expected = b"".join(write_binary2(COLUMNS, BatchSource.of_rows(rows, size=batch)))
+    source = CopyRows(copy_messages(conn, SQL), types, batch_size=batch)
+    got = b"".join(write_binary2(COLUMNS, source))
+    assert got == expected
+    table = read(got).get_first_table().array
+    assert_cell(None, table["i"][3])  # and it still reads as it should
+    assert table["name"][7] == "TIC 8"
+    assert table["u"][0] == "日本 1 €"
+    assert table["ascii_only"][8] == "?ngstr?m 9"
+
+
+def test_copy_rows_stops_at_the_limit_and_flags_overflow(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    sql = "SELECT i FROM generate_series(1, 11) AS i"
+    types = describe_types(conn, sql.encode())
+    source = CopyRows(copy_messages(conn, sql), types, batch_size=4, row_limit=10)
+    batches = list(source.copy_batches())
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert source.overflow and source.rows == 10
+    exact = CopyRows(copy_messages(conn, sql), types, batch_size=4, row_limit=11)
+    assert sum(len(b) for b in exact.copy_batches()) == 11 and not exact.overflow
+
+
+def test_empty_copy_result(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    sql = "SELECT i::int4 FROM generate_series(1, 0) AS i"
+    source = CopyRows(copy_messages(conn, sql), describe_types(conn, sql.encode()))
+    data = b"".join(write_binary2([OutputColumn("i", "int")], source))
+    assert len(read(data).get_first_table().array) == 0
+
+
+def test_types_without_a_fast_path_are_not_transcodable(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    sql = "SELECT 1.5::numeric, now(), 1::int8, 1::int4, ARRAY['a']::text[]"
+    types = describe_types(conn, sql.encode())
+    assert not transcodable([OutputColumn("n", "double")], types[:1])  # numeric
+    assert not transcodable([OutputColumn("t", "char", "*")], types[1:2])  # timestamptz
+    assert not transcodable([OutputColumn("l", "int")], types[2:3])  # int8 -> int narrows
+    assert transcodable([OutputColumn("i", "long")], types[3:4])  # int4 -> long widens
+    assert not transcodable([OutputColumn("a", "char", "*")], types[4:5])  # text[]
+    with pytest.raises(ValueError, match="cannot be transcoded"):
+        CopyTranscoder([OutputColumn("n", "double")], types[:1])
+
+
+def test_describe_types_reports_sql_errors(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    with pytest.raises(ValueError, match="no_such_table"):
+        describe_types(conn, b"SELECT * FROM no_such_table")
