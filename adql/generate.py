@@ -230,6 +230,8 @@ class Generator:
         return self.r.infos.get(id(node), _UNKNOWN)
 
     def binding(self, binding: ColumnBinding) -> str:
+        if binding.coalesce:
+            return "COALESCE(" + ", ".join(self.binding(b) for b in binding.coalesce) + ")"
         return "".join(quote_ident(p) + "." for p in binding.qualifier) + quote_ident(
             binding.column
         )
@@ -262,6 +264,13 @@ class Generator:
         group = _OP_GROUP[node.op]
         left = self.operand(node.left, group, True)
         right = self.operand(node.right, group, False)
+        if node.op == "||":
+            # ADQL concatenates strings; a number is converted rather than handed to
+            # PostgreSQL, which has no || for two numbers.
+            if self.info(node.left).kind == "numeric":
+                left = f"CAST({left} AS VARCHAR)"
+            if self.info(node.right).kind == "numeric":
+                right = f"CAST({right} AS VARCHAR)"
         if node.op == "/" and not (
             self.info(node.left).datatype in _FLOATS or self.info(node.right).datatype in _FLOATS
         ):

@@ -14,8 +14,12 @@ from adql.metadata import ExprInfo
 
 @dataclass(frozen=True, slots=True)
 class ColumnBinding:
+    """A column in SQL: ``qualifier.column``, or, for the column a FULL JOIN ... USING
+    merges, the COALESCE of the joined columns (``coalesce`` non-empty)."""
+
     qualifier: tuple[str, ...]  # SQL qualifier (unquoted parts); () means unqualified
     column: str
+    coalesce: tuple[ColumnBinding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from adql import ast
 from adql.catalog import Table
 from adql.metadata import ExprInfo
+from adql.resolution import ColumnBinding
 
 
 @dataclass(slots=True)
@@ -22,6 +23,7 @@ class SourceColumn:
     name: str  # ADQL-visible name
     sql_name: str  # column name in the generated SQL
     info: ExprInfo
+    binding: ColumnBinding | None = None  # how to refer to it, for USING-merged columns
 
 
 @dataclass(slots=True)

@@ -46,10 +46,7 @@ class FromResolver(ExpressionChecker):
         if item.qualifier is None:
             out = [
                 OutputItem(
-                    m.column.name,
-                    m.column.info,
-                    column=ColumnBinding((), m.column.sql_name),
-                    node=item,
+                    m.column.name, m.column.info, column=_binding_of(None, m.column), node=item
                 )
                 for m in side.merged.values()
             ]
@@ -214,13 +211,35 @@ class FromResolver(ExpressionChecker):
                     for s in combined.sources
                     if any(ident_matches(ident, c.name) for c in s.columns)
                 }
-                combined.merged[ident.name.lower()] = Merged(lcol[1], frozenset(covered))
+                merged = SourceColumn(
+                    lcol[1].name,
+                    lcol[1].sql_name,
+                    lcol[1].info,
+                    self.merged_binding(join, lcol, rcol),
+                )
+                combined.merged[ident.name.lower()] = Merged(merged, frozenset(covered))
                 sql_names.append(lcol[1].sql_name)
             self.r.using[id(join)] = tuple(sql_names)
         elif join.using is not None:
             self.r.using[id(join)] = tuple(_norm(n) for n in join.using)
         side.sources.extend(combined.sources)
         side.merged.update(combined.merged)
+
+    def merged_binding(
+        self,
+        join: ast.Join,
+        left: tuple[Source | None, SourceColumn],
+        right: tuple[Source | None, SourceColumn],
+    ) -> ColumnBinding:
+        """What a USING column means: the left one for INNER and LEFT joins (equal, or the
+        only one present), the right one for RIGHT joins, either for FULL joins. Spelling
+        it out keeps SQL from depending on PostgreSQL's unqualified-name rules."""
+        lb, rb = _binding_of(*left), _binding_of(*right)
+        if join.kind is ast.JoinType.RIGHT:
+            return rb
+        if join.kind is ast.JoinType.FULL:
+            return ColumnBinding((), lb.column, (lb, rb))
+        return lb
 
     def join_column(
         self, ident: ast.Identifier, side: Side, join: ast.Join
@@ -259,8 +278,7 @@ class FromResolver(ExpressionChecker):
                     )
                 if found:
                     src, col = found[0]
-                    sql_qualifier = (src.sql_alias,) if src is not None else ()
-                    return self.bind(ref, ColumnBinding(sql_qualifier, col.sql_name), col)
+                    return self.bind(ref, _binding_of(src, col), col)
                 current = current.parent
             raise self.unknown_column(ref, self.scope_columns(scope))
         qualifier = parts[:-1]
@@ -314,3 +332,10 @@ class FromResolver(ExpressionChecker):
         if hint:
             msg += f"; did you mean '{hint}'?"
         return ADQLSemanticError(msg, name.line, name.col, suggestion=hint)
+
+
+def _binding_of(source: Source | None, column: SourceColumn) -> ColumnBinding:
+    if column.binding is not None:
+        return column.binding
+    assert source is not None, "a merged column always has its binding"
+    return ColumnBinding((source.sql_alias,), column.sql_name)

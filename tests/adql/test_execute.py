@@ -264,3 +264,16 @@ GOLDEN_OK = [c for c in golden.load_all() if c.error is None and c.meta.get("sch
 def test_golden_sql_is_accepted_by_postgresql(adql_db: Conn, case: golden.Case) -> None:
     plan = adql_db.execute("EXPLAIN " + case.expected).fetchall()  # type: ignore[arg-type]
     assert plan
+
+
+def test_using_columns_in_outer_joins(adql_db: Conn) -> None:
+    right = rows(
+        adql_db,
+        "SELECT id, sector FROM lcdb.dataset RIGHT OUTER JOIN "
+        "lcdb.observation USING (id) ORDER BY id",
+    )
+    assert right == [(1, 1), (2, 2), (3, 1), (4, 3)]
+    full = rows(
+        adql_db, "SELECT id FROM lcdb.target FULL OUTER JOIN lcdb.dataset USING (id) ORDER BY id"
+    )
+    assert full == [(1,), (2,), (3,), (4,), (5,)]
