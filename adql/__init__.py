@@ -2,7 +2,17 @@
 
 A pure library: no database access and nothing imported from the service, so it can be
 tested and benchmarked on its own. The service calls :func:`compile`; :func:`translate`
-and :func:`parse` serve tools and tests.
+and :func:`parse` serve tools and tests::
+
+    catalog = adql.Catalog([adql.Table("lcdb", "target", (adql.Column("id", "long"),))])
+    compiled = adql.compile("SELECT TOP 5 id FROM lcdb.target", catalog, maxrec=1000)
+    compiled.sql, compiled.columns, compiled.row_limit
+
+The UDFs (``ivo_*``, seeded ``RAND``) call SQL functions in schema ``adql_udf``, defined
+idempotently in ``adql/pg_functions.sql`` for the service's migrations to install.
+Geometry is type-checked but translated only through an :class:`GeometryTranslator`
+(``geometry=``); the default refuses it. :func:`language_features` lists the TAPRegExt
+features, all derived from the one function table in :mod:`adql.functions`.
 """
 
 from __future__ import annotations
