@@ -71,10 +71,11 @@ class Binary2Encoder:
     def __init__(self, columns: Sequence[OutputColumn]) -> None:
         self.shapes = tuple(shape_of(c) for c in columns)
 
-    def encode(self, rows: Sequence[Sequence[object]]) -> bytes:
+    def encode(self, rows: Sequence[Sequence[object]]) -> np.ndarray:
+        """The raw BINARY2 bytes of `rows`, as a uint8 array."""
         n = len(rows)
         if n == 0:
-            return b""
+            return np.zeros(0, dtype=_U1)
         columns = list(zip(*rows, strict=True))
         if len(columns) != len(self.shapes):
             raise ValueError(
@@ -187,11 +188,22 @@ def _elements(value: object) -> list[object]:
     return flatten(value)
 
 
-def assemble(pieces: list[Piece], n: int) -> bytes:
-    """Interleave the column pieces row by row into one buffer."""
-    if all(isinstance(piece, np.ndarray) for piece in pieces):
-        return np.hstack(pieces).tobytes()  # every cell fixed-width: rows are plain blocks
-    merged = pieces
+def assemble(pieces: list[Piece], n: int) -> np.ndarray:
+    """Interleave the column pieces row by row into one byte buffer."""
+    merged: list[Piece] = []
+    run: list[np.ndarray] = []
+    for piece in pieces:  # each run of fixed-width pieces becomes one (n, w) block
+        if isinstance(piece, np.ndarray):
+            run.append(piece)
+            continue
+        if run:
+            merged.append(np.hstack(run))
+            run = []
+        merged.append(piece)
+    if run:
+        merged.append(np.hstack(run))
+    if len(merged) == 1 and isinstance(merged[0], np.ndarray):
+        return merged[0].ravel()  # every cell fixed-width: rows are plain blocks
     row_bytes = np.zeros(n, dtype=np.int64)
     for piece in merged:
         row_bytes += piece.shape[1] if isinstance(piece, np.ndarray) else piece.lengths
@@ -208,7 +220,7 @@ def assemble(pieces: list[Piece], n: int) -> bytes:
                 starts = np.cumsum(piece.lengths) - piece.lengths
             move(buffer, offsets, piece.data, starts, piece.lengths)
             offsets += piece.lengths
-    return buffer.tobytes()
+    return buffer
 
 
 class Base64Lines:
@@ -217,21 +229,35 @@ class Base64Lines:
     def __init__(self) -> None:
         self._rest = b""
 
-    def feed(self, raw: bytes) -> bytes:
-        data = self._rest + raw if self._rest else raw
-        cut = len(data) - len(data) % _LINE
-        self._rest = data[cut:]
-        return _lines(data[:cut]) if cut else b""
+    def feed(self, raw: bytes | np.ndarray) -> bytes:
+        view = memoryview(raw).cast("B")
+        head = b""
+        if self._rest:
+            need = _LINE - len(self._rest)
+            head, view = self._rest + bytes(view[:need]), view[need:]
+            if len(head) < _LINE:
+                self._rest = head
+                return b""
+        cut = len(view) - len(view) % _LINE
+        self._rest = bytes(view[cut:])
+        return _lines(head, view[:cut])
 
     def finish(self) -> bytes:
         rest, self._rest = self._rest, b""
         return base64.encodebytes(rest) if rest else b""
 
 
-def _lines(data: bytes) -> bytes:
-    """base64 of `data` (a multiple of 57 bytes) as newline-terminated 76-character lines."""
-    text = np.frombuffer(binascii.b2a_base64(data, newline=False), dtype=_U1).reshape(-1, 76)
-    out = np.empty((text.shape[0], 77), dtype=_U1)
-    out[:, :76] = text
+def _lines(*parts: bytes | memoryview) -> bytes:
+    """base64 of `parts` (each a multiple of 57 bytes) as newline-terminated 76-char lines."""
+    texts = [
+        np.frombuffer(binascii.b2a_base64(part, newline=False), dtype=_U1).reshape(-1, 76)
+        for part in parts
+        if len(part)
+    ]
+    out = np.empty((sum(t.shape[0] for t in texts), 77), dtype=_U1)
+    row = 0
+    for text in texts:
+        out[row : row + text.shape[0], :76] = text
+        row += text.shape[0]
     out[:, 76] = 10
     return out.tobytes()

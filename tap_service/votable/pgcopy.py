@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -34,6 +35,7 @@ from tap_service.votable.shapes import NUMERIC_DTYPES, Shape, shape_of
 PG_NUMBERS = {21: ">i2", 23: ">i4", 20: ">i8", 700: ">f4", 701: ">f8"}
 PG_ARRAYS = {1005: ">i2", 1007: ">i4", 1016: ">i8", 1021: ">f4", 1022: ">f8"}
 PG_BOOL = 16
+FIXED_WIDTHS = {PG_BOOL: 1, **{oid: np.dtype(t).itemsize for oid, t in PG_NUMBERS.items()}}
 PG_TEXTS = frozenset((25, 1043, 1042, 19))  # text, varchar, bpchar, name
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 TRAILER = b"\xff\xff"
@@ -81,10 +83,11 @@ class CopyTranscoder:
         self.shapes = tuple(shape_of(c) for c in columns)
         self.pg_types = tuple(pg_types)
 
-    def encode(self, rows: Sequence[bytes]) -> bytes:
+    def encode(self, rows: Sequence[bytes]) -> np.ndarray:
+        """The raw BINARY2 bytes of `rows` (COPY BINARY tuples), as a uint8 array."""
         n = len(rows)
         if n == 0:
-            return b""
+            return np.zeros(0, dtype=_U1)
         sizes = np.fromiter(map(len, rows), dtype=np.int64, count=n)
         # padded so fixed-size reads of short cells (empty arrays) stay inside the buffer
         buf = np.frombuffer(b"".join((*rows, bytes(16))), dtype=_U1)
@@ -96,6 +99,14 @@ class CopyTranscoder:
         nulls = np.zeros((n, len(self.shapes)), dtype=bool)
         pieces: list[Piece] = []
         for k, (shape, oid) in enumerate(zip(self.shapes, self.pg_types, strict=True)):
+            width = FIXED_WIDTHS.get(oid)
+            if width is not None:  # length and value in one read
+                cell = gather(buf, pos, 4 + width)
+                null = np.ascontiguousarray(cell[:, :4]).view(">i4").ravel() < 0
+                nulls[:, k] = null
+                pieces.append(_fixed_cells(shape, oid, cell[:, 4:], null, n))
+                pos = pos + 4 + np.where(null, 0, width)
+                continue
             length = _int32_at(buf, pos)
             start = pos + 4
             null = length < 0
@@ -115,11 +126,6 @@ def _column(
     null: np.ndarray,
     n: int,
 ) -> list[Piece]:
-    if oid in PG_NUMBERS:
-        return [_numbers(shape, oid, buf, start, null, n)]
-    if oid == PG_BOOL:
-        byte = np.where(null, 63, _BOOL_LUT[_cells(buf, start, null, 1)[:, 0]]).astype(_U1)
-        return [byte.reshape(n, 1)]
     if oid in PG_TEXTS:
         data = _gather(buf, start, size)
         ascii_star = shape.datatype == "char" and not shape.scalar and shape.fixed is None
@@ -136,12 +142,12 @@ def _column(
     return encode_column(shape, values, n, None)
 
 
-def _numbers(
-    shape: Shape, oid: int, buf: np.ndarray, start: np.ndarray, null: np.ndarray, n: int
-) -> np.ndarray:
+def _fixed_cells(shape: Shape, oid: int, data: np.ndarray, null: np.ndarray, n: int) -> np.ndarray:
+    """A number or boolean column from its (n, width) value bytes (garbage where NULL)."""
+    if oid == PG_BOOL:
+        return np.where(null, 63, _BOOL_LUT[data[:, 0]]).astype(_U1).reshape(n, 1)
     source = np.dtype(PG_NUMBERS[oid])
-    raw = _cells(buf, start, null, source.itemsize)
-    values = raw.view(source).ravel().astype(NUMERIC_DTYPES[shape.datatype])
+    values = np.ascontiguousarray(data).view(source).ravel().astype(NUMERIC_DTYPES[shape.datatype])
     if null.any():
         values[null] = np.nan if shape.is_float else 0
     return values.view(_U1).reshape(n, -1)
@@ -237,21 +243,22 @@ _ARRAY_OF = {21: 1005, 23: 1007, 20: 1016, 700: 1021, 701: 1022}
 
 
 def split_copy_stream(messages: Iterable[bytes | memoryview]) -> Iterator[bytes]:
-    """COPY BINARY messages (one tuple each; header on the first) -> bare tuples."""
-    first = True
-    for message in messages:
-        data = bytes(message)
-        if first:
-            if not data.startswith(SIGNATURE):
-                raise ValueError("not a COPY BINARY stream")
-            (extension,) = struct.unpack_from(">I", data, len(SIGNATURE) + 4)
-            data = data[len(SIGNATURE) + 8 + extension :]
-            first = False
-            if not data:
-                continue
-        if data == TRAILER:
-            continue  # the end; the iterator is still drained, so the COPY completes
-        yield data
+    """COPY BINARY messages (one tuple each; the header on the first, then a trailer) -> tuples.
+
+    The per-row work is C-level (`map(bytes, ...)`); the trailer, always the last message,
+    is dropped where it is seen. Every message is read, so the COPY runs to completion.
+    """
+    it = iter(messages)
+    first = next(it, None)
+    if first is None:
+        return iter(())
+    data = bytes(first)
+    if not data.startswith(SIGNATURE):
+        raise ValueError("not a COPY BINARY stream")
+    (extension,) = struct.unpack_from(">I", data, len(SIGNATURE) + 4)
+    data = data[len(SIGNATURE) + 8 + extension :]
+    head = [data] if data and data != TRAILER else []
+    return chain(head, filter(TRAILER.__ne__, map(bytes, it)))
 
 
 class CopyRows:
@@ -278,18 +285,13 @@ class CopyRows:
         self.rows = 0
 
     def copy_batches(self) -> Iterator[list[bytes]]:
-        batch: list[bytes] = []
-        for row in split_copy_stream(self._messages):
-            if self._row_limit is not None and self.rows >= self._row_limit:
-                self.overflow = True  # keep reading: the COPY must run to its end
-                continue
-            batch.append(row)
-            self.rows += 1
-            if len(batch) >= self._batch_size:
-                yield batch
-                batch = []
-        if batch:
+        rows = split_copy_stream(self._messages)
+        limited = rows if self._row_limit is None else islice(rows, self._row_limit)
+        while batch := list(islice(limited, self._batch_size)):
+            self.rows += len(batch)
             yield batch
+        for _ in rows:  # beyond the limit: read to the end so the COPY completes
+            self.overflow = True
 
 
 def describe_types(connection: object, sql: bytes) -> list[int]:
