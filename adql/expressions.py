@@ -287,6 +287,8 @@ class ExpressionChecker:
         arraysize = fdef.result_arraysize
         if fdef.name == "COALESCE" and first.arraysize is not None:
             arraysize = first.arraysize
+        if fdef.name == "COALESCE" and all(i.is_null for i in infos):
+            return metadata.STRING  # PostgreSQL types an all-NULL COALESCE as text
         return ExprInfo(datatype, arraysize, unit, ucd, fdef.result_xtype)
 
     def unit_factor(

@@ -255,7 +255,7 @@ class Generator:
         return "NULL"
 
     def unary_op(self, node: ast.UnaryOp) -> str:
-        operand = self.expr(node.operand)
+        operand = self.number(node.operand)
         if isinstance(node.operand, ast.BinaryOp | ast.UnaryOp):
             operand = f"({operand})"
         return node.op + operand
@@ -272,13 +272,22 @@ class Generator:
             if self.info(node.right).kind == "numeric":
                 right = f"CAST({right} AS VARCHAR)"
         if node.op == "/" and not (
-            self.info(node.left).datatype in _FLOATS or self.info(node.right).datatype in _FLOATS
+            self.info(node.left).datatype in _FLOATS
+            or self.info(node.right).datatype in _FLOATS
+            or isinstance(node.left, ast.NullLiteral)
         ):
             left = f"CAST({left} AS DOUBLE PRECISION)"
         return f"{left} {node.op} {right}"
 
+    def number(self, node: ast.Expression) -> str:
+        """A numeric operand; a bare NULL gets a type, as PostgreSQL cannot pick an
+        operator for an untyped NULL (``-NULL``, ``NULL * NULL``, ``avg(NULL)``)."""
+        if isinstance(node, ast.NullLiteral):
+            return "CAST(NULL AS DOUBLE PRECISION)"
+        return self.expr(node)
+
     def operand(self, node: ast.Expression, group: int, is_left: bool) -> str:
-        sql = self.expr(node)
+        sql = self.number(node) if group else self.expr(node)
         if isinstance(node, ast.BinaryOp) and not (is_left and _OP_GROUP[node.op] == group):
             return f"({sql})"
         return sql
@@ -297,7 +306,7 @@ class Generator:
         if node.arg is None:
             return "count(*)"
         distinct = "DISTINCT " if node.quantifier is ast.SetQuantifier.DISTINCT else ""
-        return f"{node.name.lower()}({distinct}{self.expr(node.arg)})"
+        return f"{node.name.lower()}({distinct}{self.number(node.arg)})"
 
     def cast(self, node: ast.Cast) -> str:
         target = node.target

@@ -138,6 +138,8 @@ def set_function(name: str, arg: ExprInfo | None) -> ExprInfo:
     if name == "COUNT":
         return ExprInfo("long", ucd="meta.number")
     assert arg is not None
+    if arg.is_null:
+        arg = DOUBLE  # the generator types a bare NULL argument as DOUBLE PRECISION
     if name == "AVG":
         datatype: str | None = "double"
     elif name == "SUM" and arg.datatype in INTEGER_TYPES:
