@@ -216,8 +216,9 @@ class ExpressionChecker:
             param = fdef.params[min(i, len(fdef.params) - 1)]
             info = self.expression(arg, scope)
             self.check_argument(fdef, param.kind, i, arg, info)
-            if fdef.variadic and infos:
-                self.comparable(infos[0], info, arg)
+            if fdef.variadic:
+                for earlier in infos:  # COALESCE: all arguments must be of one kind
+                    self.comparable(earlier, info, arg)
             infos.append(info)
         return self.function_result(fdef, call, infos)
 

@@ -45,6 +45,8 @@ _PG_TYPES = {
 }
 _OP_GROUP = {"||": 0, "+": 1, "-": 1, "*": 2, "/": 2}
 _FLOATS = frozenset(("float", "double"))
+#: PostgreSQL has no min/max of booleans; with FALSE < TRUE they are bool_and/bool_or.
+_BOOLEAN_AGGREGATES = {"min": "bool_and", "max": "bool_or"}
 _UNKNOWN = ExprInfo(None)
 
 
@@ -306,7 +308,10 @@ class Generator:
         if node.arg is None:
             return "count(*)"
         distinct = "DISTINCT " if node.quantifier is ast.SetQuantifier.DISTINCT else ""
-        return f"{node.name.lower()}({distinct}{self.number(node.arg)})"
+        name = node.name.lower()
+        if self.info(node.arg).kind == "boolean" and name in _BOOLEAN_AGGREGATES:
+            name = _BOOLEAN_AGGREGATES[name]  # ADQL 2.1 §3.1: TRUE > FALSE
+        return f"{name}({distinct}{self.number(node.arg)})"
 
     def cast(self, node: ast.Cast) -> str:
         target = node.target
