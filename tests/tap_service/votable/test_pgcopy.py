@@ -88,8 +88,9 @@ def test_transcoded_binary2_equals_the_row_writer(
     # decimal text, so a float4 widened to double would differ in the last bits.
     rows = conn.cursor(binary=True).execute(SQL).fetchall()
     expected = b"".join(write_binary2(COLUMNS, BatchSource.of_rows(rows, size=batch)))
-    source = CopyRows(copy_messages(conn, SQL), types, batch_size=batch)
-    got = b"".join(write_binary2(COLUMNS, source))
+    copy_sql = f"COPY ({SQL}) TO STDOUT (FORMAT binary)"
+    with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:  # psycopg's own buffers
+        got = b"".join(write_binary2(COLUMNS, CopyRows(copy, types, batch_size=batch)))
     assert got == expected
     table = read(got).get_first_table().array
     assert_cell(None, table["i"][3])  # and it still reads as it should
