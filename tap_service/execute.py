@@ -78,8 +78,13 @@ class QueryResult:
         self.rows += len(batch)
         return batch
 
+    def __del__(self) -> None:
+        # A response whose body was never iterated (the client went away first) never runs
+        # the `finally` in `batches`; release the cursor and connection here instead.
+        self.close()
+
     def close(self) -> None:
-        if self._connection is None:
+        if getattr(self, "_connection", None) is None:
             return
         try:
             if self._cursor is not None and not self._cursor.closed:

@@ -24,6 +24,8 @@ from lcdb.embedded import EmbeddedPostgres
 
 ENV_TEST_DATABASE_URL = "LCDB_TEST_DATABASE_URL"
 
+pytest_plugins = ["tests.service_fixtures"]
+
 
 class PgServer:
     """A PostgreSQL server the tests may create and drop databases on."""

@@ -117,3 +117,45 @@ def test_console_script_runs_as_a_program() -> None:
     )
     assert result.returncode == 1
     assert "not a database URL" in result.stderr
+
+
+def test_serve_starts_the_embedded_database_serves_tap_and_stops_cleanly(lcdb_home: Path) -> None:
+    """`lcdb-tap serve` as a user runs it: a real process, a real port, Ctrl-C to stop."""
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tap_service.cli", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "LCDB_HOME": str(lcdb_home)},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        body = b""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/tap/availability", timeout=5
+                ) as response:
+                    body = response.read()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.2)
+        assert b"<vosi:available>true</vosi:available>" in body
+        assert EmbeddedPostgres(lcdb_home).status().running
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert f"serving TAP on http://127.0.0.1:{port}/tap" in output
+    assert not EmbeddedPostgres(lcdb_home).status().running

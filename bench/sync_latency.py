@@ -1,0 +1,106 @@
+"""Median latency of a tiny sync query over HTTP, against the same SQL through psycopg.
+
+    python bench/sync_latency.py [--repeat 200]
+
+Starts a throw-away embedded PostgreSQL and the service (uvicorn, on a free loopback port),
+then times `SELECT TOP 1 ...` through /tap/sync (curl-like: a fresh HTTP request each time)
+and the translated SQL through a persistent psycopg connection. The machine is shared and
+noisy, so the figure to compare is the ratio, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import uvicorn
+from sqlalchemy import orm
+
+import adql
+from lcdb import migrate
+from lcdb.db import create_engine
+from lcdb.embedded import EmbeddedPostgres
+from tap_service.app import create_app
+from tap_service.settings import Settings
+from tap_service.tap_schema import PublishedSchema
+
+QUERY = "SELECT TOP 1 t.id, t.name, t.catalog_id FROM lcdb.target AS t"
+
+
+def populate(url: str) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.lcdb.support import build_graph
+
+    engine = create_engine(url)
+    with orm.Session(engine) as session:
+        build_graph(session)
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="lcdb-bench-"))
+    os.chmod(home, 0o755)
+    server = EmbeddedPostgres(home, durable=False)
+    server.start()
+    try:
+        url = server.url()
+        migrate.upgrade(url)
+        populate(url)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(Settings(), url), host="127.0.0.1", port=port, log_level="warning"
+        )
+        web = uvicorn.Server(config)
+        threading.Thread(target=web.run, daemon=True).start()
+        while not web.started:
+            time.sleep(0.05)
+
+        params = {"LANG": "ADQL", "QUERY": QUERY}
+        http_times = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            response = httpx.get(f"http://127.0.0.1:{port}/tap/sync", params=params)
+            response.raise_for_status()
+            http_times.append(time.perf_counter() - start)
+
+        sql = adql.compile(QUERY, PublishedSchema.build().catalog()).sql
+        db_times = []
+        with psycopg.connect(server.libpq_url()) as conn:
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                conn.execute(sql).fetchall()
+                db_times.append(time.perf_counter() - start)
+        web.should_exit = True
+
+        http_ms = statistics.median(http_times) * 1000
+        db_ms = statistics.median(db_times) * 1000
+        print(f"query: {QUERY}")
+        print(f"repeats: {args.repeat}")
+        p90 = statistics.quantiles(http_times, n=10)[-1] * 1000
+        print(f"HTTP /tap/sync median: {http_ms:.2f} ms (p90 {p90:.2f} ms)")
+        print(f"psycopg same SQL median: {db_ms:.3f} ms")
+        print(f"ratio HTTP / direct SQL: {http_ms / db_ms:.1f}x")
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

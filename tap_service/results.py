@@ -1,0 +1,43 @@
+"""From a running query to response bytes: the INFOs every result carries, and error documents.
+
+The writers themselves live in `tap_service.votable`; this module only decides what goes
+around the rows (the query echoed, the standard, the time of the request) and the response
+Content-Type (the MIME type the client asked for, TAP-6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from adql import Compiled
+from tap_service import votable
+from tap_service.errors import ServiceError
+from tap_service.execute import QueryResult
+from tap_service.formats import VOTABLE_MIME
+from tap_service.params import TapRequest
+
+#: Error documents are VOTables; the charset matters because messages quote user text.
+ERROR_CONTENT_TYPE = f"{VOTABLE_MIME}; charset=UTF-8"
+
+
+def write(request: TapRequest, compiled: Compiled, result: QueryResult) -> Iterator[bytes]:
+    """The response body; raises (before streaming) if the columns cannot be written."""
+    infos = [
+        votable.Info("QUERY", request.query),
+        votable.Info("standardID", "ivo://ivoa.net/std/TAP"),
+        votable.Info("request_date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+    ]
+    try:
+        return request.output.writer(compiled.columns, result, infos=infos)
+    except votable.UnsupportedColumn as exc:
+        result.close()
+        raise ServiceError(f"cannot write this result: {exc}") from exc
+
+
+def content_type(request: TapRequest) -> str:
+    return request.output.content_type(request.requested_format)
+
+
+def error_document(message: str) -> bytes:
+    return votable.error_document(message)

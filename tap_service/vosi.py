@@ -1,0 +1,179 @@
+"""VOSI documents: capabilities (with TAPRegExt), availability, tables.
+
+Built with lxml from the same sources as everything else: the output-format registry, the
+ADQL function table and the published schema, so a capability is declared exactly when it is
+implemented. Element order and qualification follow the XSDs (see shared/standards.md §3);
+child elements of the VOSI roots are unqualified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from lxml import etree
+
+import adql
+from lcdb.published import PublishedTable
+from tap_service import formats
+from tap_service.settings import Settings
+from tap_service.tap_schema import SCHEMA_DESCRIPTIONS, PublishedSchema, adql_identifier
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+VR = "http://www.ivoa.net/xml/VOResource/v1.0"
+VS = "http://www.ivoa.net/xml/VODataService/v1.1"
+TR = "http://www.ivoa.net/xml/TAPRegExt/v1.0"
+VOSI_CAPABILITIES = "http://www.ivoa.net/xml/VOSICapabilities/v1.0"
+VOSI_AVAILABILITY = "http://www.ivoa.net/xml/VOSIAvailability/v1.0"
+VOSI_TABLES = "http://www.ivoa.net/xml/VOSITables/v1.0"
+XSI_TYPE = f"{{{XSI}}}type"
+
+
+def _sub(
+    parent: etree._Element, tag: str, text: str | None = None, **attributes: str
+) -> etree._Element:
+    element = etree.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attributes.items()})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def capabilities(base_url: str, settings: Settings) -> bytes:
+    root = etree.Element(
+        f"{{{VOSI_CAPABILITIES}}}capabilities",
+        nsmap={"vosi": VOSI_CAPABILITIES, "xsi": XSI, "vr": VR, "vs": VS, "tr": TR},
+    )
+    tap = _sub(root, "capability", standardID="ivo://ivoa.net/std/TAP")
+    tap.set(XSI_TYPE, "tr:TableAccess")
+    interface = _sub(tap, "interface", role="std", version="1.1")
+    interface.set(XSI_TYPE, "vs:ParamHTTP")
+    _sub(interface, "accessURL", base_url, use="base")
+    _language(tap)
+    for output in formats.FORMATS:
+        element = _sub(
+            tap, "outputFormat", **({"ivo_id": output.tapregext_id} if output.tapregext_id else {})
+        )
+        _sub(element, "mime", output.mime)
+        for alias in output.aliases:
+            _sub(element, "alias", alias)
+    duration = _sub(tap, "executionDuration")
+    _sub(duration, "default", f"{settings.sync_timeout:g}")
+    _sub(duration, "hard", f"{settings.sync_timeout:g}")
+    limit = _sub(tap, "outputLimit")
+    _sub(limit, "default", str(settings.maxrec_default), unit="row")
+    _sub(limit, "hard", str(settings.maxrec_limit), unit="row")
+    for standard_id, path, version in (
+        ("ivo://ivoa.net/std/VOSI#capabilities", "/capabilities", None),
+        ("ivo://ivoa.net/std/VOSI#availability", "/availability", None),
+        ("ivo://ivoa.net/std/VOSI#tables-1.1", "/tables", "1.1"),
+    ):
+        capability = _sub(root, "capability", standardID=standard_id)
+        interface = _sub(capability, "interface", **({"version": version} if version else {}))
+        interface.set(XSI_TYPE, "vs:ParamHTTP")
+        _sub(interface, "accessURL", base_url + path, use="full")
+    examples = _sub(root, "capability", standardID="ivo://ivoa.net/std/DALI#examples")
+    interface = _sub(examples, "interface")
+    interface.set(XSI_TYPE, "vr:WebBrowser")
+    _sub(interface, "accessURL", base_url + "/examples", use="full")
+    return _serialise(root)
+
+
+def _language(capability: etree._Element) -> None:
+    language = _sub(capability, "language")
+    _sub(language, "name", "ADQL")
+    _sub(language, "version", "2.0", ivo_id="ivo://ivoa.net/std/ADQL#v2.0")
+    _sub(language, "version", "2.1", ivo_id="ivo://ivoa.net/std/ADQL#v2.1")
+    _sub(language, "description", "ADQL 2.1 (and 2.0), translated to PostgreSQL")
+    by_type: dict[str, list[adql.functions.LanguageFeature]] = {}
+    for feature in adql.language_features():
+        by_type.setdefault(str(feature.type.value), []).append(feature)
+    for feature_type, features in by_type.items():
+        group = _sub(language, "languageFeatures", type=feature_type)
+        for feature in features:
+            element = _sub(group, "feature")
+            _sub(element, "form", feature.form)
+            _sub(element, "description", feature.description)
+
+
+def availability(available: bool, up_since: dt.datetime, note: str) -> bytes:
+    root = etree.Element(f"{{{VOSI_AVAILABILITY}}}availability", nsmap={"vosi": VOSI_AVAILABILITY})
+    _sub(root, f"{{{VOSI_AVAILABILITY}}}available", "true" if available else "false")
+    if available:
+        _sub(root, f"{{{VOSI_AVAILABILITY}}}upSince", up_since.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    _sub(root, f"{{{VOSI_AVAILABILITY}}}note", note)
+    return _serialise(root)
+
+
+def tableset(schema: PublishedSchema, *, detail: bool) -> bytes:
+    root = etree.Element(
+        f"{{{VOSI_TABLES}}}tableset", nsmap={"vosi": VOSI_TABLES, "vs": VS, "xsi": XSI}
+    )
+    for schema_name in dict.fromkeys(table.schema for table in schema.tables):
+        element = _sub(root, "schema")
+        _sub(element, "name", schema_name)
+        if SCHEMA_DESCRIPTIONS.get(schema_name):
+            _sub(element, "description", SCHEMA_DESCRIPTIONS[schema_name])
+        for table in schema.tables:
+            if table.schema == schema_name:
+                _table(element, table, detail=detail)
+    return _serialise(root)
+
+
+def table(published: PublishedTable) -> bytes:
+    root = etree.Element(
+        f"{{{VOSI_TABLES}}}table", nsmap={"vosi": VOSI_TABLES, "vs": VS, "xsi": XSI}
+    )
+    root.set("type", "base_table")
+    _table_content(root, published, detail=True)
+    return _serialise(root)
+
+
+def _table(parent: etree._Element, published: PublishedTable, *, detail: bool) -> None:
+    element = _sub(parent, "table", type="base_table")
+    _table_content(element, published, detail=detail)
+
+
+def _table_content(element: etree._Element, published: PublishedTable, *, detail: bool) -> None:
+    _sub(element, "name", published.qualified_name)
+    if published.description:
+        _sub(element, "description", published.description)
+    if not detail:
+        return
+    standard = published.schema == "TAP_SCHEMA"
+    for column in published.columns:
+        col = _sub(element, "column", std="true" if standard else "false")
+        _sub(col, "name", adql_identifier(column.name))
+        for tag, value in (
+            ("description", column.description),
+            ("unit", column.unit),
+            ("ucd", column.ucd),
+            ("utype", column.utype),
+        ):
+            if value:
+                _sub(col, tag, value)
+        attributes = {"arraysize": column.arraysize} if column.arraysize else {}
+        if column.xtype:
+            attributes["extendedType"] = column.xtype
+        data_type = _sub(col, "dataType", column.datatype, **attributes)
+        data_type.set(XSI_TYPE, "vs:VOTableType")
+        for flag in _flags(column.indexed, column.nullable):
+            _sub(col, "flag", flag)
+    for key in published.keys:
+        foreign = _sub(element, "foreignKey")
+        _sub(foreign, "targetTable", key.target_table)
+        for source, target in key.columns:
+            pair = _sub(foreign, "fkColumn")
+            _sub(pair, "fromColumn", adql_identifier(source))
+            _sub(pair, "targetColumn", adql_identifier(target))
+        _sub(foreign, "description", key.description)
+
+
+def _flags(indexed: bool, nullable: bool) -> Iterable[str]:
+    if indexed:
+        yield "indexed"
+    if nullable:
+        yield "nullable"

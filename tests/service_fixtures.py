@@ -1,0 +1,64 @@
+"""Service fixtures (a plugin of tests/conftest.py): a populated archive served by the real app,
+in-process (TestClient) and over a real socket (uvicorn), for tap_service and interop tests.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from sqlalchemy import orm
+from starlette.testclient import TestClient
+
+from lcdb.db import create_engine
+from tap_service.app import create_app
+from tap_service.settings import Settings
+from tests.conftest import PgServer
+from tests.lcdb.support import Graph, build_graph
+
+SERVICE_SETTINGS = Settings(maxrec_default=1000, maxrec_limit=100_000, sync_timeout=10)
+
+
+@pytest.fixture(scope="session")
+def archive(pg_server: PgServer, migrated_template: str) -> Iterator[tuple[str, Graph]]:
+    """A database at the latest schema holding one small but complete archive graph."""
+    url = pg_server.create_database(template=migrated_template)
+    engine = create_engine(url)
+    with orm.Session(engine) as session:
+        graph = build_graph(session)
+    engine.dispose()
+    yield url, graph
+    pg_server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def client(archive: tuple[str, Graph]) -> Iterator[TestClient]:
+    app = create_app(SERVICE_SETTINGS, archive[0])
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def live_url(archive: tuple[str, Graph]) -> Iterator[str]:
+    """Base URL (…/tap) of the app served by uvicorn on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(SERVICE_SETTINGS, archive[0]), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/tap"
+    server.should_exit = True
+    thread.join(timeout=30)
