@@ -18,12 +18,14 @@ byte-for-byte what `Binary2Encoder` writes for the rows psycopg would have retur
 (One visible difference from a *text* cursor: a float4 widened to a double FIELD is the
 exact float32 value here, where a text cursor would parse float4's shortest decimal text.)
 
-Measured (bench/stream.py, 1M rows x 10 columns incl. a float4[10] array, 2 shared cores,
-load ~3): COPY BINARY read by psycopg 2.2 s (459k rows/s, client CPU 1.0 s); this writer
-fed from the same COPY 4.3 s (234k rows/s, client CPU 2.9 s): 0.51 of the COPY rate
-(per-round 0.46-0.58), the issue's target. The row writer fed by a binary cursor: 0.23
-(psycopg's fetch alone is 0.47); astropy's BINARY2 writer: ~5.7k rows/s, 41x slower than
-ours on the same in-memory sample, and it needs the whole table in memory.
+Measured (bench/stream.py, 1M rows x 10 columns incl. a float4[10] array, 2 cores shared
+with other work, load average ~3): COPY BINARY read by psycopg 2.2-3.3 s (300-460k rows/s,
+client CPU 1.0-1.3 s); this writer fed from the same COPY 4.3-7.0 s (client CPU 2.9-3.7 s):
+median per-round ratio to the COPY rate 0.47 and 0.51 in two runs (rounds 0.31-0.58), i.e.
+at the issue's 0.5 target within the noise, not clearly above it. The row writer fed by a
+binary cursor reaches 0.23-0.33 (psycopg's fetch alone is 0.47-0.60). astropy's BINARY2
+writer: 5.7-8.7k rows/s, 18-48x slower than ours on the same in-memory 100k-row sample, and
+it needs the whole table in memory; peak RSS stays ~70-110 MB for our writers.
 
 Use (the HTTP layer): `types = describe_types(conn, sql)`; if `transcodable(columns, types)`,
 run `COPY (sql) TO STDOUT (FORMAT binary)` with the MAXREC+1 limit already in `sql`, wrap
