@@ -210,3 +210,21 @@ def test_every_published_example_runs(client: TestClient, example: object) -> No
 
 def test_server_header_names_the_software(client: TestClient) -> None:
     assert client.get("/tap/availability").headers["server"].startswith("lcdb-tap/")
+
+
+def test_a_lost_database_gives_503_and_unavailable(
+    pg_server: object, migrated_template: str
+) -> None:
+    """Faults of the service keep the DALI document shape, with a 5xx status."""
+    from tap_service.app import create_app
+    from tests.service_fixtures import SERVICE_SETTINGS
+
+    url = pg_server.create_database(template=migrated_template)
+    with TestClient(create_app(SERVICE_SETTINGS, url)) as service:
+        assert query(service, "SELECT TOP 1 name FROM lcdb.target").status_code == 200
+        pg_server.drop_database(url)
+        response = query(service, "SELECT TOP 1 name FROM lcdb.target")
+        assert_dali_error(response, 503, "database")
+        availability = service.get("/tap/availability")
+        assert availability.status_code == 200
+        assert b"<vosi:available>false</vosi:available>" in availability.content
