@@ -20,6 +20,9 @@ depends_on = None
 
 FUNCTIONS_SQL = r"""-- Server-side functions the ADQL translator calls (schema adql_udf).
 --
+-- Bad arguments raise invalid_parameter_value (SQLSTATE 22023), a data error, so the
+-- service reports them as the user's mistake rather than as a server failure.
+--
 -- Installed by the service's migrations; every statement is idempotent (CREATE ... IF NOT
 -- EXISTS / CREATE OR REPLACE) so installing twice is harmless. The translator only ever
 -- emits calls to "adql_udf"."<name>", never to functions named by the user.
@@ -125,10 +128,10 @@ DECLARE
     iy bigint;
 BEGIN
     IF hpxorder < 0 OR hpxorder > 29 THEN
-        RAISE EXCEPTION 'HEALPix order must be between 0 and 29, not %', hpxorder;
+        RAISE EXCEPTION 'HEALPix order must be between 0 and 29, not %', hpxorder USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF dec_deg < -90 OR dec_deg > 90 THEN
-        RAISE EXCEPTION 'Declination must be between -90 and 90, not %', dec_deg;
+        RAISE EXCEPTION 'Declination must be between -90 and 90, not %', dec_deg USING ERRCODE = 'invalid_parameter_value';
     END IF;
     nside := 1::bigint << hpxorder::integer;
     tt := ra_deg / 90.0;  -- in units of quarter turns, exact for multiples of 90 degrees
@@ -201,12 +204,12 @@ DECLARE
     phi double precision;
 BEGIN
     IF hpxorder < 0 OR hpxorder > 29 THEN
-        RAISE EXCEPTION 'HEALPix order must be between 0 and 29, not %', hpxorder;
+        RAISE EXCEPTION 'HEALPix order must be between 0 and 29, not %', hpxorder USING ERRCODE = 'invalid_parameter_value';
     END IF;
     nside := 1::bigint << hpxorder::integer;
     npface := nside * nside;
     IF hpxindex < 0 OR hpxindex >= 12 * npface THEN
-        RAISE EXCEPTION 'HEALPix index % is out of range for order %', hpxindex, hpxorder;
+        RAISE EXCEPTION 'HEALPix index % is out of range for order %', hpxindex, hpxorder USING ERRCODE = 'invalid_parameter_value';
     END IF;
     fact2 := 4.0 / (12 * npface);
     fact1 := (2 * nside) * fact2;

@@ -228,3 +228,21 @@ def test_a_lost_database_gives_503_and_unavailable(
         availability = service.get("/tap/availability")
         assert availability.status_code == 200
         assert b"<vosi:available>false</vosi:available>" in availability.content
+
+
+@pytest.mark.parametrize("fmt", ["votable", "votable/td", "csv"])
+def test_numeric_results_are_written_as_declared(client: TestClient, fmt: str) -> None:
+    """AVG of integers and decimal literals come back from PostgreSQL as numeric."""
+    response = query(
+        client,
+        "SELECT AVG(name) AS mean, 1.5 AS x, COUNT(*) AS n FROM lcdb.target",
+        RESPONSEFORMAT=fmt,
+    )
+    assert response.status_code == 200, response.text
+    if fmt == "csv":
+        assert list(csv.reader(io.StringIO(response.text)))[1] == ["358108509.0", "1.5", "1"]
+        return
+    table = parse_single_table(io.BytesIO(response.content))
+    row = table.array[0]
+    assert (float(row["mean"]), float(row["x"]), int(row["n"])) == (358108509.0, 1.5, 1)
+    assert statuses(response.content) == ["OK"]
