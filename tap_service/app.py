@@ -24,9 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import adql
 from lcdb import migrate
 from lcdb.db import create_engine
-from tap_service import examples, results, vosi
+from tap_service import examples, results, vosi, votable
 from tap_service.errors import NotFound, QueryError, ServiceUnavailable, TAPError
-from tap_service.execute import QueryResult, open_query
+from tap_service.execute import CopyResult, QueryResult, open_query
 from tap_service.params import collect, parse_tap_request
 from tap_service.settings import Settings
 from tap_service.tap_schema import PublishedSchema, sync
@@ -119,12 +119,15 @@ async def sync_query(request: Request) -> Response:
         compiled,
         timeout=settings.sync_timeout,
         batch_size=settings.batch_size,
+        transcode=tap_request.output.writer is votable.write_binary2,
     )
     body = results.write(tap_request, compiled, result)
     return StreamingResponse(_streamed(body, result), media_type=results.content_type(tap_request))
 
 
-async def _streamed(body: Iterator[bytes], result: QueryResult) -> AsyncIterator[bytes]:
+async def _streamed(
+    body: Iterator[bytes], result: QueryResult | CopyResult
+) -> AsyncIterator[bytes]:
     """The body, produced in worker threads; the query is released even if the client leaves.
 
     When a client disconnects mid-stream the response task is cancelled; the cursor and the

@@ -9,6 +9,7 @@ MAXREC+1 rows, so overflow is detected, not guessed.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import time
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import sql
 from sqlalchemy import Engine
 
 from adql import Compiled
@@ -26,6 +28,7 @@ from tap_service.errors import (
     ServiceError,
     ServiceUnavailable,
 )
+from tap_service.votable.pgcopy import CopyRows, describe_types, transcodable
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +101,14 @@ class QueryResult:
 
 
 def open_query(
-    engine: Engine, compiled: Compiled, *, timeout: float, batch_size: int
-) -> QueryResult:
-    """Start `compiled` and fetch its first batch; failures raise `TAPError`s."""
+    engine: Engine, compiled: Compiled, *, timeout: float, batch_size: int, transcode: bool = False
+) -> QueryResult | CopyResult:
+    """Start `compiled` and fetch its first rows; failures raise `TAPError`s.
+
+    With `transcode` (the client wants BINARY2) and result types the BINARY2 transcoder
+    handles, the query runs as ``COPY ... TO STDOUT (FORMAT binary)``, which the writer turns
+    into BINARY2 without building Python rows (about twice the rate; bench/stream.py).
+    """
     deadline = time.monotonic() + timeout
     if compiled.row_limit == 0:  # MAXREC=0: metadata only, the query need not run (DALI 3.4.4)
         result = QueryResult(
@@ -115,10 +123,11 @@ def open_query(
     driver: psycopg.Connection[Row] = connection.driver_connection  # type: ignore[assignment]
     cursor: psycopg.Cursor[Row] | None = None
     try:
-        driver.execute("SET TRANSACTION READ ONLY")
-        driver.execute(
-            "SELECT set_config('statement_timeout', %s, true)", (f"{int(timeout * 1000)}ms",)
-        )
+        _begin(driver, timeout)
+        if transcode:
+            copied = _open_copy(connection, driver, compiled, timeout, batch_size)
+            if copied is not None:
+                return copied
         cursor = driver.cursor(name=f"tap_{uuid.uuid4().hex[:12]}")
         cursor.execute(compiled.sql)  # type: ignore[arg-type]  # generated SQL, no user text pasted
         first = _fetch(cursor, batch_size, timeout)
@@ -136,6 +145,112 @@ def open_query(
     )
 
 
+def _begin(driver: psycopg.Connection[Row], timeout: float) -> None:
+    driver.execute("SET TRANSACTION READ ONLY")
+    driver.execute(
+        "SELECT set_config('statement_timeout', %s, true)", (f"{int(timeout * 1000)}ms",)
+    )
+
+
+def _open_copy(
+    connection: Any,
+    driver: psycopg.Connection[Row],
+    compiled: Compiled,
+    timeout: float,
+    batch_size: int,
+) -> CopyResult | None:
+    """The COPY path, or None when the result's types need the ordinary cursor."""
+    try:
+        pg_types = describe_types(driver, compiled.sql.encode())
+    except ValueError:
+        # The server refused to plan it: let the cursor path raise the precise error.
+        driver.rollback()
+        _begin(driver, timeout)
+        return None
+    if not transcodable(compiled.columns, pg_types):
+        return None
+    cursor = driver.cursor()
+    statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(compiled.sql))  # type: ignore[arg-type]
+    copy_block = cursor.copy(statement)
+    try:
+        with translated_errors(timeout):
+            copy = copy_block.__enter__()  # holds the connection's lock until __exit__
+            messages = iter(copy)
+            first = list(itertools.islice(messages, 1))  # runs the query: errors surface now
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            copy_block.__exit__(type(exc), exc, exc.__traceback__)
+        with contextlib.suppress(psycopg.Error):
+            cursor.close()
+        raise
+    return CopyResult(
+        connection,
+        cursor,
+        copy_block,
+        itertools.chain(first, messages),
+        pg_types,
+        row_limit=compiled.row_limit,
+        batch_size=batch_size,
+        timeout=timeout,
+    )
+
+
+class CopyResult:
+    """Raw COPY BINARY rows of a running query (a `votable.CopySource`) and their cleanup."""
+
+    def __init__(
+        self,
+        connection: Any,
+        cursor: psycopg.Cursor[Row],
+        copy_block: Any,
+        messages: Iterator[bytes | memoryview],
+        pg_types: Sequence[int],
+        *,
+        row_limit: int | None,
+        batch_size: int,
+        timeout: float,
+    ) -> None:
+        self._connection = connection
+        self._cursor = cursor
+        self._copy_block = copy_block
+        self._rows = CopyRows(messages, pg_types, batch_size=batch_size, row_limit=row_limit)
+        self._timeout = timeout
+
+    @property
+    def pg_types(self) -> Sequence[int]:
+        return self._rows.pg_types
+
+    @property
+    def overflow(self) -> bool:
+        return self._rows.overflow
+
+    def copy_batches(self) -> Iterator[Sequence[bytes | memoryview]]:
+        try:
+            with translated_errors(self._timeout):
+                yield from self._rows.copy_batches()
+        finally:
+            self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if getattr(self, "_connection", None) is None:
+            return
+        connection, self._connection = self._connection, None
+        try:
+            # Leaving the COPY early cancels it on the server and drains what was sent.
+            with contextlib.suppress(psycopg.Error):
+                self._copy_block.__exit__(None, None, None)
+            with contextlib.suppress(psycopg.Error):
+                self._cursor.close()
+            connection.rollback()
+        except psycopg.Error:
+            log.warning("could not close a COPY cleanly", exc_info=True)
+        finally:
+            connection.close()
+
+
 def _discard(connection: Any, cursor: psycopg.Cursor[Row] | None) -> None:
     """Give a failed query's connection back to the pool clean."""
     try:
@@ -150,8 +265,15 @@ def _discard(connection: Any, cursor: psycopg.Cursor[Row] | None) -> None:
 
 
 def _fetch(cursor: psycopg.Cursor[Row], size: int, timeout: float) -> list[Row]:
-    try:
+    with translated_errors(timeout):
         return cursor.fetchmany(size)
+
+
+@contextlib.contextmanager
+def translated_errors(timeout: float) -> Iterator[None]:
+    """Database errors met while running a query, as the `TAPError` a user should see."""
+    try:
+        yield
     except pg_errors.QueryCanceled as exc:
         raise QueryTimeout(_timeout_message(timeout)) from exc
     except (pg_errors.DataError, pg_errors.InvalidParameterValue) as exc:

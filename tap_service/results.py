@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from adql import Compiled
 from tap_service import votable
 from tap_service.errors import ServiceError
-from tap_service.execute import QueryResult
+from tap_service.execute import CopyResult, QueryResult
 from tap_service.formats import VOTABLE_MIME
 from tap_service.params import TapRequest
 
@@ -21,7 +21,9 @@ from tap_service.params import TapRequest
 ERROR_CONTENT_TYPE = f"{VOTABLE_MIME}; charset=UTF-8"
 
 
-def write(request: TapRequest, compiled: Compiled, result: QueryResult) -> Iterator[bytes]:
+def write(
+    request: TapRequest, compiled: Compiled, result: QueryResult | CopyResult
+) -> Iterator[bytes]:
     """The response body; raises (before streaming) if the columns cannot be written."""
     infos = [
         votable.Info("QUERY", request.query),

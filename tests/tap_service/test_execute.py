@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -88,4 +89,53 @@ def test_statement_timeout_is_reported_as_such(engine: sa.Engine) -> None:
 def test_connections_return_to_the_pool(engine: sa.Engine) -> None:
     for _ in range(20):
         rows_of(engine, "SELECT TOP 1 id FROM lcdb.target")
+    assert engine.pool.checkedout() == 0
+
+
+def test_binary2_results_stream_from_copy_when_the_types_allow(engine: sa.Engine) -> None:
+    from astropy.io.votable import parse_single_table
+
+    from tap_service import votable
+    from tap_service.execute import CopyResult, QueryResult
+
+    query = 'SELECT d.id, d.target_id, d."values", d.errors FROM lcdb.dataset AS d ORDER BY d.id'
+    compiled = adql.compile(query, CATALOG, maxrec=1)
+    copied = open_query(engine, compiled, timeout=10, batch_size=1, transcode=True)
+    rows = open_query(engine, compiled, timeout=10, batch_size=1, transcode=False)
+    assert isinstance(copied, CopyResult) and isinstance(rows, QueryResult)
+    via_copy = b"".join(votable.write_binary2(compiled.columns, copied))
+    via_rows = b"".join(votable.write_binary2(compiled.columns, rows))
+    assert via_copy == via_rows
+    assert copied.overflow and rows.overflow
+    table = parse_single_table(io.BytesIO(via_copy))
+    assert len(table.array) == 1 and len(table.array["values"][0]) == 10
+    assert engine.pool.checkedout() == 0
+
+
+def test_types_the_transcoder_lacks_fall_back_to_the_cursor(engine: sa.Engine) -> None:
+    from tap_service.execute import QueryResult
+
+    compiled = adql.compile("SELECT id, created_on FROM lcdb.mission", CATALOG)
+    result = open_query(engine, compiled, timeout=10, batch_size=10, transcode=True)
+    assert isinstance(result, QueryResult)
+    assert len([row for batch in result.batches() for row in batch]) == 1
+
+
+def test_an_abandoned_copy_is_cancelled_and_its_connection_reused(engine: sa.Engine) -> None:
+    compiled = adql.compile(
+        "SELECT a.id FROM lcdb.target AS a, TAP_SCHEMA.columns AS b, TAP_SCHEMA.columns AS c",
+        CATALOG,
+    )
+    result = open_query(engine, compiled, timeout=10, batch_size=100, transcode=True)
+    batches = result.copy_batches()
+    assert len(next(batches)) == 100
+    batches.close()  # the client went away
+    assert engine.pool.checkedout() == 0
+    assert rows_of(engine, "SELECT TOP 1 name FROM lcdb.target")[0] == [(358108509,)]
+
+
+def test_errors_during_copy_are_the_query_s_fault(engine: sa.Engine) -> None:
+    compiled = adql.compile("SELECT 1 / (name - name) AS x FROM lcdb.target", CATALOG)
+    with pytest.raises(QueryRejected, match="division by zero"):
+        open_query(engine, compiled, timeout=10, batch_size=10, transcode=True)
     assert engine.pool.checkedout() == 0
