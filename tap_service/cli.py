@@ -48,6 +48,12 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         description="Serve TAP on http://HOST:PORT/tap. Without a database URL the embedded "
         "PostgreSQL is started (and its schema upgraded) for as long as the service runs.",
     )
+    serve.add_argument(
+        "--database-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,  # keep a URL given before the command
+        help=f"PostgreSQL URL (overrides {ENV_DATABASE_URL}; default: the embedded server)",
+    )
     add_serving_options(serve)
     serve.set_defaults(handler=run_serve)
 

@@ -159,3 +159,25 @@ def test_serve_starts_the_embedded_database_serves_tap_and_stops_cleanly(lcdb_ho
     assert process.returncode == 0, output
     assert f"serving TAP on http://127.0.0.1:{port}/tap" in output
     assert not EmbeddedPostgres(lcdb_home).status().running
+
+
+def test_serve_takes_the_database_url_before_or_after_the_command() -> None:
+    from tap_service.cli import build_parser
+
+    parser = build_parser()
+    assert (
+        parser.parse_args(["serve", "--database-url", "postgresql://a/b"]).database_url
+        == "postgresql://a/b"
+    )
+    assert (
+        parser.parse_args(["--database-url", "postgresql://x/y", "serve"]).database_url
+        == "postgresql://x/y"
+    )
+    assert parser.parse_args(["serve"]).database_url is None
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(
+    fresh_database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--database-url", fresh_database_url, "--port", "1"]) == 1
+    assert "run `lcdb-tap db upgrade` first" in capsys.readouterr().err
