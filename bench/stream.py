@@ -21,7 +21,6 @@ import io
 import os
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -32,7 +31,7 @@ import numpy as np
 import psycopg
 
 from adql import OutputColumn
-from lcdb.embedded import EmbeddedPostgres
+from lcdb.embedded import temporary_server
 from tap_service.votable import (
     BatchSource,
     CopyRows,
@@ -227,14 +226,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="lcdb-bench-"))
-    home.chmod(0o755)  # as root the server runs as another account, which must enter it
-    server = EmbeddedPostgres(home, durable=False)
-    server.start()
-    try:
+    with temporary_server("lcdb-bench-") as server:
         run(server.libpq_url("lcdb"), args.rows)
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
-import shutil
 import socket
 import statistics
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -30,7 +27,7 @@ from sqlalchemy import orm
 import adql
 from lcdb import migrate
 from lcdb.db import create_engine
-from lcdb.embedded import EmbeddedPostgres
+from lcdb.embedded import temporary_server
 from tap_service.app import create_app
 from tap_service.settings import Settings
 from tap_service.tap_schema import PublishedSchema
@@ -55,11 +52,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="lcdb-bench-"))
-    os.chmod(home, 0o755)
-    server = EmbeddedPostgres(home, durable=False)
-    server.start()
-    try:
+    with temporary_server("lcdb-bench-") as server:
         url = server.url()
         migrate.upgrade(url)
         populate(url)
@@ -114,9 +107,6 @@ def main() -> None:
         print(f"HTTP /tap/sync median, kept-alive connection: {kept_ms:.2f} ms")
         print(f"psycopg same SQL median: {db_ms:.3f} ms")
         print(f"ratio HTTP (new connection) / direct SQL: {http_ms / db_ms:.1f}x")
-    finally:
-        server.stop()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

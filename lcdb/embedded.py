@@ -277,6 +277,24 @@ class EmbeddedPostgres:
             )
 
 
+@contextlib.contextmanager
+def temporary_server(prefix: str = "lcdb-") -> Iterator[EmbeddedPostgres]:
+    """A throw-away, non-durable server in a new directory, removed afterwards.
+
+    For tests and benchmarks. The directory is not made with pytest's `tmp_path`: as root the
+    server runs as another account, which must be able to enter it.
+    """
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o755)
+    server = EmbeddedPostgres(home, durable=False)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def _create_database_sql(name: str, template: str | None) -> psycopg.sql.Composed:
     from psycopg import sql
 

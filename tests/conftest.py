@@ -11,16 +11,14 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from lcdb.embedded import EmbeddedPostgres
+from lcdb.embedded import temporary_server
 
 ENV_TEST_DATABASE_URL = "LCDB_TEST_DATABASE_URL"
 
@@ -76,16 +74,8 @@ def pg_server() -> Iterator[PgServer]:
         yield server
         server.drop_all()
         return
-    # Under /tmp rather than pytest's tmp_path: as root the server runs as another account,
-    # which cannot enter pytest's private (mode 700) base directory.
-    home = Path(tempfile.mkdtemp(prefix="lcdb-test-"))
-    embedded = EmbeddedPostgres(home, durable=False)
-    embedded.start()
-    try:
+    with temporary_server("lcdb-test-") as embedded:
         yield PgServer(embedded.url("postgres"))
-    finally:
-        embedded.stop()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
