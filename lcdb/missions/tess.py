@@ -46,6 +46,13 @@ Observation.__table__.append_constraint(
         name="tess_has_sector",
     )
 )
+# One TESS observation per sector, instrument (CCD) and cadence: the key ingest upserts on.
+# Rows of other missions have a NULL sector and so never collide.
+Observation.__table__.append_constraint(
+    sa.UniqueConstraint(
+        "instrument_id", "sector", "cadence_seconds", name="uq_observation_tess_key"
+    )
+)
 
 
 class TESSQualityBit(enum.IntFlag):

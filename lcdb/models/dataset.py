@@ -85,6 +85,16 @@ class DataSet(Base):
             "errors IS NULL OR cardinality(errors) = cardinality(values)",
             name="errors_match_values",
         ),
+        # The natural key ingest upserts on: one lightcurve per target, observation, extraction
+        # and processing (NULL processing = raw photometry, counted as one value).
+        sa.UniqueConstraint(
+            "target_id",
+            "observation_id",
+            "photometric_method_id",
+            "processing_method_id",
+            name="uq_dataset_natural_key",
+            postgresql_nulls_not_distinct=True,
+        ),
         {"comment": "Lightcurves: flux values and errors of a target in an observation"},
     )
 

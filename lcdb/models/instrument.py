@@ -19,7 +19,12 @@ class Instrument(Base):
     """A piece of hardware; children are its parts, properties its free-form characteristics."""
 
     __tablename__ = "instrument"
-    __table_args__ = {"comment": "Instruments as a tree of parts (e.g. camera > CCD)"}
+    __table_args__ = (
+        # Names are unique among siblings (and among top-level instruments), so a part is found
+        # by its path of names, e.g. TESS > Camera 3 > CCD 3.
+        sa.UniqueConstraint("parent_id", "name", postgresql_nulls_not_distinct=True),
+        {"comment": "Instruments as a tree of parts (e.g. camera > CCD)"},
+    )
 
     id: orm.Mapped[uuid.UUID] = orm.mapped_column(
         sa.Uuid,

@@ -78,7 +78,10 @@ class TargetSpecificTime(Base):
     """
 
     __tablename__ = "target_specific_time"
-    __table_args__ = {"comment": "Barycentric times of each target in each observation"}
+    __table_args__ = (
+        sa.UniqueConstraint("target_id", "observation_id"),
+        {"comment": "Barycentric times of each target in each observation"},
+    )
 
     id: orm.Mapped[int] = orm.mapped_column(
         sa.BigInteger,
