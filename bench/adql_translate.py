@@ -19,55 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import adql
-from adql import Catalog, Column, Table
 
-CATALOG = Catalog(
-    [
-        Table(
-            "lcdb",
-            "target",
-            (
-                Column("id", "long"),
-                Column("catalog_id", "int"),
-                Column("name", "long"),
-                Column("ra", "double", unit="deg"),
-                Column("dec", "double", unit="deg"),
-                Column("tmag", "float", unit="mag"),
-                Column("label", "char", "*"),
-            ),
-        ),
-        Table(
-            "lcdb",
-            "dataset",
-            (
-                Column("id", "int"),
-                Column("target_id", "long"),
-                Column("observation_id", "int"),
-                Column("values", "double", "*"),
-                Column("exptime", "double", unit="s"),
-            ),
-        ),
-        Table(
-            "lcdb",
-            "observation",
-            (
-                Column("id", "int"),
-                Column("target_id", "long"),
-                Column("sector", "short"),
-            ),
-        ),
-        Table(
-            "TAP_SCHEMA",
-            "tables",
-            (
-                Column("schema_name", "char", "*"),
-                Column("table_name", "char", "*"),
-                Column("description", "char", "*"),
-            ),
-            db_schema="tap_schema",
-        ),
-    ]
-)
+# The golden tests' catalogue: lcdb-like tables with positions and magnitudes.
+from tests.adql.adql_testcatalog import CATALOG
 
 #: (name, query); "typical" is the join + where + order case the latency target refers to.
 QUERIES = [
