@@ -1,9 +1,10 @@
-"""Run a compiled query: read-only, time-limited, streamed from a server-side cursor.
+"""Run a compiled query: read-only, time-limited, streamed from the database.
 
-`open_query` does the work that can fail because of the query (planning, the first FETCH)
-before any byte of the response is sent, so those failures still become a 4xx DALI error
-document. Rows then stream batch by batch; one batch is in memory at a time. The SQL asks for
-MAXREC+1 rows, so overflow is detected, not guessed.
+`open_query` does the work that can fail because of the query (planning, the first FETCH or
+COPY message) before any byte of the response is sent, so those failures still become a 4xx
+DALI error document. Rows then stream batch by batch, one batch in memory at a time, from a
+server-side cursor (`QueryResult`) or, for BINARY2 results, from ``COPY ... (FORMAT binary)``
+(`CopyResult`). The SQL asks for MAXREC+1 rows, so overflow is detected, not guessed.
 """
 
 from __future__ import annotations
