@@ -12,6 +12,7 @@ from lcdb import cli as db_cli
 from lcdb import migrate
 from lcdb.db import database_url
 from lcdb.errors import LcdbError, MigrationError
+from lcdb.ingest.cli import add_ingest_commands
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
 from tap_service.settings import (
     ENV_BASE_URL,
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     db_cli.add_db_commands(commands)
+    add_ingest_commands(commands)
     add_serve_command(commands)
     return parser
 

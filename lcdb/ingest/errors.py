@@ -1,0 +1,32 @@
+"""Why a file could not be ingested: each error names the file and the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lcdb.errors import LcdbError
+
+
+class IngestError(LcdbError):
+    """A file could not be ingested; nothing of it was written."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class UnreadableFile(IngestError):
+    """Not a readable FITS file: missing, truncated or corrupt."""
+
+
+class NotSPOCLightcurve(IngestError):
+    """A FITS file, but not a SPOC lightcurve (wrong telescope, origin or extensions)."""
+
+
+class MissingColumn(IngestError):
+    """A SPOC lightcurve table without a column the archive stores."""
+
+
+class InvalidValue(IngestError):
+    """A header keyword or column holds a value the archive cannot store."""

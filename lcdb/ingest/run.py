@@ -1,0 +1,162 @@
+"""Ingest many files: find them, load each in its own transaction, report each one.
+
+A file that fails is reported with its reason and leaves nothing behind; the others load
+regardless. Reading the next FITS file in Python overlaps the server writing the previous
+ones, `jobs` of them at a time, each on its own connection.
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from lcdb.db import normalise_url
+from lcdb.ingest.errors import IngestError
+from lcdb.ingest.load import (
+    Dimensions,
+    Outcome,
+    ensure_dimensions,
+    load_lightcurve,
+    prepare_session,
+)
+from lcdb.ingest.spoc import SPOCLightcurve, read_spoc_lightcurve
+
+LIGHTCURVE_PATTERN = "*lc.fits"  # SPOC *_lc.fits and 20-s *_fast-lc.fits
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What happened to one file: an outcome, or the reason it failed."""
+
+    path: Path
+    outcome: Outcome | None
+    reason: str | None = None
+    what: str = ""  # e.g. "TIC 358108509 sector 1 camera 3 CCD 3 120 s"
+    points: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is None
+
+    def line(self) -> str:
+        if self.failed:
+            return f"failed    {self.path}: {self.reason}"
+        return f"{self.outcome!s:<9} {self.path} ({self.what}, {self.points} cadences)"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    results: tuple[FileResult, ...]
+
+    def count(self, outcome: Outcome | None) -> int:
+        return sum(1 for result in self.results if result.outcome is outcome)
+
+    @property
+    def failures(self) -> list[FileResult]:
+        return [result for result in self.results if result.failed]
+
+    def line(self) -> str:
+        counts = ", ".join(f"{self.count(outcome)} {outcome}" for outcome in Outcome)
+        return f"{counts}, {len(self.failures)} failed"
+
+
+def find_lightcurves(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
+    """Files named directly, and `*lc.fits` under directories (recursively, sorted, once each).
+
+    A directory without any lightcurve yields a failed result, so a typo is not a silent no-op.
+    """
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob(LIGHTCURVE_PATTERN) if p.is_file())
+            if not found:
+                yield FileResult(path, None, f"no {LIGHTCURVE_PATTERN} files in this directory")
+        else:
+            found = [path]
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield file
+
+
+def ingest_spoc(
+    url: str, paths: Sequence[Path], *, replace: bool = False, jobs: int = 1
+) -> Iterator[FileResult]:
+    """Load every SPOC lightcurve under `paths`, yielding one result per file, in order.
+
+    Files are read in the calling thread (astropy's warnings handling is not thread-safe, and
+    reading holds the GIL anyway) while up to `jobs` threads write the files already read,
+    each on its own connection.
+    """
+    libpq = normalise_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connections: queue.SimpleQueue[psycopg.Connection[tuple[object, ...]]] = queue.SimpleQueue()
+    opened = [psycopg.connect(libpq) for _ in range(max(1, jobs))]
+    try:
+        dims = ensure_dimensions(opened[0])
+        for conn in opened:
+            prepare_session(conn)
+            connections.put(conn)
+
+        def load(lightcurve: SPOCLightcurve) -> FileResult:
+            conn = connections.get()
+            try:
+                return load_file(conn, dims, lightcurve, replace=replace)
+            finally:
+                connections.put(conn)
+
+        with ThreadPoolExecutor(max_workers=len(opened)) as pool:
+            # Results in file order; a bounded window keeps memory flat however many files.
+            window: collections.deque[Future[FileResult] | FileResult] = collections.deque()
+            for item in find_lightcurves(paths):
+                if isinstance(item, FileResult):
+                    window.append(item)
+                else:
+                    try:
+                        window.append(pool.submit(load, read_spoc_lightcurve(item)))
+                    except IngestError as exc:
+                        window.append(FileResult(item, None, exc.reason))
+                while len(window) > len(opened) or (window and _ready(window[0])):
+                    yield _result(window.popleft())
+            while window:
+                yield _result(window.popleft())
+    finally:
+        for conn in opened:
+            conn.close()
+
+
+def _ready(item: Future[FileResult] | FileResult) -> bool:
+    return isinstance(item, FileResult) or item.done()
+
+
+def _result(item: Future[FileResult] | FileResult) -> FileResult:
+    return item if isinstance(item, FileResult) else item.result()
+
+
+def load_file(
+    conn: psycopg.Connection[tuple[object, ...]],
+    dims: Dimensions,
+    lightcurve: SPOCLightcurve,
+    *,
+    replace: bool,
+) -> FileResult:
+    """Load one file that has been read; every failure becomes a result naming the reason."""
+    path = lightcurve.path
+    try:
+        outcome = load_lightcurve(conn, dims, lightcurve, replace=replace)
+    except IngestError as exc:
+        return FileResult(path, None, exc.reason)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return FileResult(path, None, f"database refused the file: {first}")
+    what = (
+        f"TIC {lightcurve.tic_id} sector {lightcurve.sector} camera {lightcurve.camera} "
+        f"CCD {lightcurve.ccd} {lightcurve.cadence_seconds:g} s"
+    )
+    return FileResult(path, outcome, what=what, points=lightcurve.size)

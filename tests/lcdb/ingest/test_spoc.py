@@ -1,0 +1,92 @@
+"""Reading SPOC lightcurve files: the real values, and a specific error for each broken file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from lcdb.ingest.errors import IngestError, MissingColumn, NotSPOCLightcurve, UnreadableFile
+from lcdb.ingest.spoc import SPOC_OPTIMAL_APERTURE, read_spoc_lightcurve
+from tests.lcdb.ingest.variants import truncated, variant
+
+
+def test_reads_the_real_file_as_astropy_does(spoc_lc_file: Path) -> None:
+    lc = read_spoc_lightcurve(spoc_lc_file)
+    assert (lc.tic_id, lc.sector, lc.camera, lc.ccd) == (358108509, 1, 3, 3)
+    assert lc.cadence_seconds == 120.0
+    assert lc.orbit_number == 9
+    assert lc.aperture == SPOC_OPTIMAL_APERTURE
+    assert lc.size == 20076
+    with fits.open(spoc_lc_file) as hdus:
+        data = hdus[1].data
+        expected = {
+            "cadences": (data["CADENCENO"], np.int64),
+            "time": (data["TIME"], np.float64),
+            "sap_flux": (data["SAP_FLUX"], np.float64),
+            "sap_flux_err": (data["SAP_FLUX_ERR"], np.float64),
+            "pdcsap_flux": (data["PDCSAP_FLUX"], np.float64),
+            "pdcsap_flux_err": (data["PDCSAP_FLUX_ERR"], np.float64),
+            "quality": (data["QUALITY"], np.int32),
+        }
+        for field, (column, dtype) in expected.items():
+            values = getattr(lc, field)
+            assert values.dtype == dtype, field
+            assert not values.flags.writeable, field
+            np.testing.assert_array_equal(values, np.asarray(column, dtype=dtype), err_msg=field)
+    assert int(np.isfinite(lc.time).sum()) == 19261  # NaN times are kept where there is no data
+    assert lc.metadata.procver == "spoc-3.3.36-20180925"
+    assert lc.metadata.data_release == 1
+    assert lc.metadata.tessmag == pytest.approx(14.331, abs=1e-3)
+    assert lc.metadata.cdpp1_0 == pytest.approx(4944.408, abs=1e-3)
+    assert lc.metadata.pdc_method == "MAP"
+
+
+def test_truncated_file_is_unreadable(spoc_lc_file: Path, tmp_path: Path) -> None:
+    broken = truncated(spoc_lc_file, tmp_path / "cut_lc.fits")
+    with pytest.raises(UnreadableFile) as caught:
+        read_spoc_lightcurve(broken)
+    assert caught.value.path == broken
+    assert "truncated" in caught.value.reason
+    assert str(broken) in str(caught.value)
+
+
+def test_header_only_fragment_is_unreadable(spoc_lc_file: Path, tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile):
+        read_spoc_lightcurve(truncated(spoc_lc_file, tmp_path / "tiny_lc.fits", keep=2000))
+
+
+def test_text_file_is_unreadable(tmp_path: Path) -> None:
+    text = tmp_path / "notes_lc.fits"
+    text.write_text("not FITS at all\n")
+    with pytest.raises(UnreadableFile, match="not a readable FITS file"):
+        read_spoc_lightcurve(text)
+
+
+def test_missing_file_is_unreadable(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile, match="no such file"):
+        read_spoc_lightcurve(tmp_path / "absent_lc.fits")
+
+
+def test_image_fits_is_not_a_spoc_lightcurve(tmp_path: Path) -> None:
+    image = tmp_path / "image_lc.fits"
+    fits.PrimaryHDU(np.zeros((4, 4), dtype=np.float32)).writeto(image)
+    with pytest.raises(NotSPOCLightcurve, match="TELESCOP"):
+        read_spoc_lightcurve(image)
+
+
+def test_other_telescope_is_not_a_spoc_lightcurve(spoc_lc_file: Path, tmp_path: Path) -> None:
+    kepler = variant(spoc_lc_file, tmp_path / "kepler_lc.fits", telescope="Kepler")
+    with pytest.raises(NotSPOCLightcurve, match="'Kepler'"):
+        read_spoc_lightcurve(kepler)
+
+
+def test_missing_pdcsap_flux_names_the_column(spoc_lc_file: Path, tmp_path: Path) -> None:
+    no_pdc = variant(spoc_lc_file, tmp_path / "nopdc_lc.fits", drop="PDCSAP_FLUX")
+    with pytest.raises(MissingColumn) as caught:
+        read_spoc_lightcurve(no_pdc)
+    assert caught.value.reason == "LIGHTCURVE has no column PDCSAP_FLUX"
+    assert isinstance(caught.value, IngestError)
+    assert caught.value.path == no_pdc
