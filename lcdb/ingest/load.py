@@ -13,6 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import psycopg
 
 from lcdb.ingest import pgcopy
@@ -94,6 +95,96 @@ def prepare_session(conn: psycopg.Connection[tuple[object, ...]]) -> None:
             conn.execute(f"ALTER TABLE ingest_stage ALTER COLUMN {column} SET STORAGE EXTERNAL")
 
 
+class Loader:
+    """Loads lightcurves over one connection; remembers the cadences of stored observations.
+
+    An observation's cadences are shared by every target on its CCD, so they are sent (and
+    compared on the server) only when a file creates the observation; otherwise they are
+    compared here with the copy fetched once per observation.
+    """
+
+    def __init__(self, conn: psycopg.Connection[tuple[object, ...]], dims: Dimensions) -> None:
+        self.conn = conn
+        self.dims = dims
+        self._cadences: dict[object, np.ndarray] = {}
+        prepare_session(conn)
+
+    def load(self, lc: SPOCLightcurve, *, replace: bool = False) -> Outcome:
+        """Write one lightcurve in one transaction; all of it or (on any error) none of it."""
+        conn, dims = self.conn, self.dims
+        instrument_id = dims.ccd_ids[lc.camera, lc.ccd]
+        with conn.transaction():
+            target_id = _upsert(
+                conn,
+                "INSERT INTO lcdb.target (catalog_id, name) VALUES (%s, %s) "
+                "ON CONFLICT (catalog_id, name) DO NOTHING RETURNING id",
+                "SELECT id FROM lcdb.target WHERE catalog_id = %s AND name = %s",
+                (dims.catalog_id, lc.tic_id),
+                (dims.catalog_id, lc.tic_id),
+            )
+            observation_id = _observation(conn, instrument_id, lc)
+            present = observation_id is not None and _scalar(
+                conn,
+                "SELECT id FROM lcdb.dataset WHERE target_id = %s AND observation_id = %s "
+                "AND photometric_method_id = %s AND processing_method_id IS NULL",
+                (target_id, observation_id, dims.aperture_id),
+            )
+            if present and not replace:
+                return Outcome.UNCHANGED
+            if observation_id is not None:
+                self._check_cadences(lc, observation_id)
+                _stage(conn, lc, with_cadences=False)
+            else:
+                _stage(conn, lc, with_cadences=True)
+                observation_id = _upsert(
+                    conn,
+                    "INSERT INTO lcdb.observation (type, cadence_reference, instrument_id, "
+                    "sector, orbit_number, cadence_seconds) SELECT %s, cadences, %s, %s, %s, %s "
+                    "FROM ingest_stage ON CONFLICT ON CONSTRAINT uq_observation_tess_key "
+                    "DO NOTHING RETURNING id",
+                    None,
+                    (
+                        TESS_OBSERVATION,
+                        instrument_id,
+                        lc.sector,
+                        lc.orbit_number,
+                        lc.cadence_seconds,
+                    ),
+                    (),
+                )
+                if observation_id is None:  # another loader created it meanwhile
+                    observation_id = _observation(conn, instrument_id, lc)
+                    self._check_cadences(lc, observation_id)
+            written = _write_arrays(
+                conn,
+                dims,
+                int(target_id),  # type: ignore[call-overload]
+                int(observation_id),  # type: ignore[call-overload]
+                replace=replace,
+            )
+        if not written:  # a concurrent loader wrote the same lightcurve first
+            return Outcome.UNCHANGED
+        return Outcome.REPLACED if present else Outcome.LOADED
+
+    def _check_cadences(self, lc: SPOCLightcurve, observation_id: object) -> None:
+        stored = self._cadences.get(observation_id)
+        if stored is None:
+            with self.conn.cursor(binary=True) as cursor:
+                row = cursor.execute(
+                    "SELECT cadence_reference FROM lcdb.observation WHERE id = %s",
+                    (observation_id,),
+                ).fetchone()
+            assert row is not None  # the caller just found it
+            stored = np.asarray(row[0], dtype=np.int64)
+            self._cadences[observation_id] = stored  # committed already: it was visible
+        if not np.array_equal(stored, lc.cadences):
+            raise InvalidValue(
+                lc.path,
+                f"CADENCENO differs from the cadences already stored for sector {lc.sector} "
+                f"camera {lc.camera} CCD {lc.ccd} at {lc.cadence_seconds:g} s",
+            )
+
+
 def load_lightcurve(
     conn: psycopg.Connection[tuple[object, ...]],
     dims: Dimensions,
@@ -101,51 +192,8 @@ def load_lightcurve(
     *,
     replace: bool = False,
 ) -> Outcome:
-    """Write one lightcurve in one transaction; all of it or (on any error) none of it."""
-    instrument_id = dims.ccd_ids[lc.camera, lc.ccd]
-    with conn.transaction():
-        target_id = _upsert(
-            conn,
-            "INSERT INTO lcdb.target (catalog_id, name) VALUES (%s, %s) "
-            "ON CONFLICT (catalog_id, name) DO NOTHING RETURNING id",
-            "SELECT id FROM lcdb.target WHERE catalog_id = %s AND name = %s",
-            (dims.catalog_id, lc.tic_id),
-            (dims.catalog_id, lc.tic_id),
-        )
-        observation_id = _observation(conn, instrument_id, lc)
-        present = observation_id is not None and _scalar(
-            conn,
-            "SELECT id FROM lcdb.dataset WHERE target_id = %s AND observation_id = %s "
-            "AND photometric_method_id = %s AND processing_method_id IS NULL",
-            (target_id, observation_id, dims.aperture_id),
-        )
-        if present and not replace:
-            return Outcome.UNCHANGED
-        _stage(conn, lc)
-        if observation_id is None:
-            observation_id = _upsert(
-                conn,
-                "INSERT INTO lcdb.observation (type, cadence_reference, instrument_id, sector, "
-                "orbit_number, cadence_seconds) SELECT %s, cadences, %s, %s, %s, %s "
-                "FROM ingest_stage ON CONFLICT ON CONSTRAINT uq_observation_tess_key "
-                "DO NOTHING RETURNING id",
-                None,
-                (TESS_OBSERVATION, instrument_id, lc.sector, lc.orbit_number, lc.cadence_seconds),
-                (),
-            )
-            if observation_id is None:  # another loader created it meanwhile
-                observation_id = _observation(conn, instrument_id, lc)
-        _check_cadences(conn, lc, observation_id)
-        written = _write_arrays(
-            conn,
-            dims,
-            int(target_id),  # type: ignore[call-overload]
-            int(observation_id),  # type: ignore[call-overload]
-            replace=replace,
-        )
-    if not written:  # a concurrent loader wrote the same lightcurve first
-        return Outcome.UNCHANGED
-    return Outcome.REPLACED if present else Outcome.LOADED
+    """Load one lightcurve over `conn` (a one-off `Loader`)."""
+    return Loader(conn, dims).load(lc, replace=replace)
 
 
 def _write_arrays(
@@ -200,9 +248,11 @@ def _write_arrays(
     return True
 
 
-def _stage(conn: psycopg.Connection[tuple[object, ...]], lc: SPOCLightcurve) -> None:
+def _stage(
+    conn: psycopg.Connection[tuple[object, ...]], lc: SPOCLightcurve, *, with_cadences: bool
+) -> None:
     row = (
-        lc.cadences,
+        lc.cadences if with_cadences else None,
         lc.time,
         lc.sap_flux,
         lc.sap_flux_err,
@@ -226,23 +276,6 @@ def _observation(
         "AND sector = %s AND cadence_seconds = %s",
         (TESS_OBSERVATION, instrument_id, lc.sector, lc.cadence_seconds),
     )
-
-
-def _check_cadences(
-    conn: psycopg.Connection[tuple[object, ...]], lc: SPOCLightcurve, observation_id: object
-) -> None:
-    same = _scalar(
-        conn,
-        "SELECT o.cadence_reference = s.cadences FROM lcdb.observation o, ingest_stage s "
-        "WHERE o.id = %s",
-        (observation_id,),
-    )
-    if not same:
-        raise InvalidValue(
-            lc.path,
-            f"CADENCENO differs from the cadences already stored for sector {lc.sector} "
-            f"camera {lc.camera} CCD {lc.ccd} at {lc.cadence_seconds:g} s",
-        )
 
 
 def _named(

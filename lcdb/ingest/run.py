@@ -18,13 +18,7 @@ import psycopg
 
 from lcdb.db import normalise_url
 from lcdb.ingest.errors import IngestError
-from lcdb.ingest.load import (
-    Dimensions,
-    Outcome,
-    ensure_dimensions,
-    load_lightcurve,
-    prepare_session,
-)
+from lcdb.ingest.load import Loader, Outcome, ensure_dimensions
 from lcdb.ingest.spoc import SPOCLightcurve, read_spoc_lightcurve
 
 LIGHTCURVE_PATTERN = "*lc.fits"  # SPOC *_lc.fits and 20-s *_fast-lc.fits
@@ -96,20 +90,19 @@ def ingest_spoc(
     each on its own connection.
     """
     libpq = normalise_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connections: queue.SimpleQueue[psycopg.Connection[tuple[object, ...]]] = queue.SimpleQueue()
+    loaders: queue.SimpleQueue[Loader] = queue.SimpleQueue()
     opened = [psycopg.connect(libpq) for _ in range(max(1, jobs))]
     try:
         dims = ensure_dimensions(opened[0])
         for conn in opened:
-            prepare_session(conn)
-            connections.put(conn)
+            loaders.put(Loader(conn, dims))
 
         def load(lightcurve: SPOCLightcurve) -> FileResult:
-            conn = connections.get()
+            loader = loaders.get()
             try:
-                return load_file(conn, dims, lightcurve, replace=replace)
+                return load_file(loader, lightcurve, replace=replace)
             finally:
-                connections.put(conn)
+                loaders.put(loader)
 
         with ThreadPoolExecutor(max_workers=len(opened)) as pool:
             # Results in file order; a bounded window keeps memory flat however many files.
@@ -140,8 +133,7 @@ def _result(item: Future[FileResult] | FileResult) -> FileResult:
 
 
 def load_file(
-    conn: psycopg.Connection[tuple[object, ...]],
-    dims: Dimensions,
+    loader: Loader,
     lightcurve: SPOCLightcurve,
     *,
     replace: bool,
@@ -149,7 +141,7 @@ def load_file(
     """Load one file that has been read; every failure becomes a result naming the reason."""
     path = lightcurve.path
     try:
-        outcome = load_lightcurve(conn, dims, lightcurve, replace=replace)
+        outcome = loader.load(lightcurve, replace=replace)
     except IngestError as exc:
         return FileResult(path, None, exc.reason)
     except psycopg.Error as exc:

@@ -140,7 +140,7 @@ def test_broken_files_leave_nothing_and_the_others_load(
         variant(spoc_lc_file, tmp_path / "src" / "cut_lc.fits", tic=111), tmp_path / "cut_lc.fits"
     )
     no_pdc = variant(spoc_lc_file, tmp_path / "nopdc_lc.fits", tic=222, drop="PDCSAP_FLUX")
-    # Fails inside the database transaction, after its target row and COPY were written:
+    # Fails inside the database transaction, after its target row was written:
     clash = variant(spoc_lc_file, tmp_path / "clash_lc.fits", tic=333, cadence_shift=7)
     good = variant(spoc_lc_file, tmp_path / "good_lc.fits", tic=444)
 

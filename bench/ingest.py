@@ -1,0 +1,231 @@
+"""Benchmark: `lcdb-tap ingest spoc` against a plain binary COPY of the same arrays.
+
+Not a test: run ``python bench/ingest.py [--files N] [--cadences C]``. It writes N synthetic
+SPOC-format lightcurves (C cadences each, default 20,000; the real S1 file's layout: PRIMARY
+with TICID/SECTOR/CAMERA/CCD, a LIGHTCURVE table with TIME, CADENCENO, SAP/PDCSAP fluxes and
+errors, QUALITY and the centroid columns, an APERTURE image) into a temporary directory,
+starts a throw-away embedded PostgreSQL, and in the same run measures:
+
+* ingest with 1 and with 2 jobs, each into a freshly migrated database (files read from disk
+  with astropy, checked, staged with COPY and upserted: the whole command's work);
+* ``COPY ... FROM STDIN (FORMAT binary)`` of the same seven arrays per file, already in
+  memory, into a bare table with the archive's column storage: once through psycopg's
+  ``set_types``/``write_row`` and once as a pre-encoded stream; the faster is the baseline;
+* bytes on disk of the lcdb tables (``pg_total_relation_size``) per byte of the arrays as
+  numpy holds them after reading.
+
+Targets (issue #5): ingest at least half the baseline rate; at most 1.3 database bytes per
+raw array byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import psycopg
+from astropy.io import fits
+
+from lcdb import migrate
+from lcdb.db import normalise_url
+from lcdb.embedded import EmbeddedPostgres, temporary_server
+from lcdb.ingest import pgcopy
+from lcdb.ingest.load import STAGE_TYPES
+from lcdb.ingest.run import ingest_spoc
+from lcdb.ingest.spoc import SPOCLightcurve, read_spoc_lightcurve
+
+BARE = (
+    "CREATE TABLE bare (cadences int8[], time float8[], sap float8[], sap_err float8[], "
+    "pdc float8[], pdc_err float8[], quality int4[])"
+)
+BARE_COLUMNS = ("cadences", "time", "sap", "sap_err", "pdc", "pdc_err", "quality")
+
+
+def write_lightcurve(path: Path, tic: int, cadences: int, rng: np.random.Generator) -> None:
+    """A SPOC-format 2-min lightcurve of sector 1, camera 3, CCD 3 with realistic gaps."""
+    n = cadences
+    cadence_numbers = np.arange(70444, 70444 + n, dtype=np.int32)
+    time_ = 1325.2934 + (cadence_numbers - 70444) * (120.0 / 86400.0)
+    gap = slice(n // 2, n // 2 + n // 25)  # the mid-sector downlink: no times, no fluxes
+    time_[gap] = np.nan
+    flux = (1000.0 + rng.normal(0.0, 5.0, n)).astype(np.float32)
+    flux[gap] = np.nan
+    error = np.full(n, 5.0, dtype=np.float32)
+    quality = np.zeros(n, dtype=np.int32)
+    quality[rng.integers(0, n, n // 50)] = 128
+    columns = [
+        fits.Column("TIME", "D", "BJD - 2457000, days", array=time_),
+        fits.Column("TIMECORR", "E", "d", array=np.zeros(n, np.float32)),
+        fits.Column("CADENCENO", "J", array=cadence_numbers),
+        fits.Column("SAP_FLUX", "E", "e-/s", array=flux),
+        fits.Column("SAP_FLUX_ERR", "E", "e-/s", array=error),
+        fits.Column("SAP_BKG", "E", "e-/s", array=np.zeros(n, np.float32)),
+        fits.Column("SAP_BKG_ERR", "E", "e-/s", array=np.zeros(n, np.float32)),
+        fits.Column("PDCSAP_FLUX", "E", "e-/s", array=flux * np.float32(1.01)),
+        fits.Column("PDCSAP_FLUX_ERR", "E", "e-/s", array=error),
+        fits.Column("QUALITY", "J", array=quality),
+    ]
+    columns += [
+        fits.Column(name, "D", "pixel", array=np.zeros(n))
+        for name in ("PSF_CENTR1", "PSF_CENTR2", "MOM_CENTR1", "MOM_CENTR2")
+    ]
+    primary = fits.PrimaryHDU()
+    for key, value in {
+        "ORIGIN": "NASA/Ames",
+        "TELESCOP": "TESS",
+        "INSTRUME": "TESS Photometer",
+        "OBJECT": f"TIC {tic}",
+        "TICID": tic,
+        "SECTOR": 1,
+        "CAMERA": 3,
+        "CCD": 3,
+        "PROCVER": "spoc-3.3.36-20180925",
+        "DATA_REL": 1,
+        "TESSMAG": 10.0,
+    }.items():
+        primary.header[key] = value
+    table = fits.BinTableHDU.from_columns(columns, name="LIGHTCURVE")
+    for key, value in {
+        "TIMEREF": "SOLARSYSTEM",
+        "TIMESYS": "TDB",
+        "BJDREFI": 2457000,
+        "BJDREFF": 0.0,
+        "TIMEUNIT": "d",
+        "TIMEDEL": 120.0 / 86400.0,
+        "CDPP1_0": 300.0,
+        "PDCMETHD": "msMAP",
+    }.items():
+        table.header[key] = value
+    aperture = fits.ImageHDU(np.full((11, 11), 129, dtype=np.int32), name="APERTURE")
+    fits.HDUList([primary, table, aperture]).writeto(path)
+
+
+def new_database(server: EmbeddedPostgres, name: str) -> str:
+    with psycopg.connect(server.libpq_url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = server.url(name)
+    migrate.upgrade(url)
+    return url
+
+
+def libpq(url: str) -> str:
+    return normalise_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def timed_ingest(url: str, directory: Path, jobs: int) -> float:
+    start = time.perf_counter()
+    results = list(ingest_spoc(url, [directory], jobs=jobs))
+    elapsed = time.perf_counter() - start
+    failed = [r for r in results if r.failed]
+    if failed:
+        raise SystemExit(f"ingest failed: {failed[0].path}: {failed[0].reason}")
+    return elapsed
+
+
+def arrays(lc: SPOCLightcurve) -> tuple[np.ndarray, ...]:
+    return (
+        lc.cadences,
+        lc.time,
+        lc.sap_flux,
+        lc.sap_flux_err,
+        lc.pdcsap_flux,
+        lc.pdcsap_flux_err,
+        lc.quality,
+    )
+
+
+def timed_plain_copy(url: str, products: list[SPOCLightcurve], *, encoded: bool) -> float:
+    """COPY the arrays into a bare table with the archive's storage; one commit per file."""
+    types = [kind.replace("[]", "") + "[]" for kind in STAGE_TYPES]
+    with psycopg.connect(libpq(url)) as conn:
+        conn.execute("DROP TABLE IF EXISTS bare")
+        conn.execute(BARE)
+        for column in BARE_COLUMNS:
+            conn.execute(f"ALTER TABLE bare ALTER COLUMN {column} SET STORAGE EXTERNAL")
+        conn.commit()
+        start = time.perf_counter()
+        for lc in products:
+            with conn.cursor().copy("COPY bare FROM STDIN (FORMAT binary)") as copy:
+                if encoded:
+                    copy.write(pgcopy.encode_stream([arrays(lc)], STAGE_TYPES))
+                else:
+                    copy.set_types(types)
+                    copy.write_row([array.tolist() for array in arrays(lc)])
+            conn.commit()
+        return time.perf_counter() - start
+
+
+def database_bytes(url: str) -> int:
+    with psycopg.connect(libpq(url)) as conn:
+        row = conn.execute(
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'lcdb' AND c.relkind = 'r'"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=100, help="lightcurves (default 100)")
+    parser.add_argument("--cadences", type=int, default=20_000, help="points per lightcurve")
+    args = parser.parse_args()
+    rng = np.random.default_rng(5)
+    with tempfile.TemporaryDirectory(prefix="lcdb-bench-ingest-") as tmp:
+        directory = Path(tmp)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for index in range(args.files):
+                tic = 100_000_000 + index
+                path = directory / f"tess2018206045859-s0001-{tic:016d}-0120-s_lc.fits"
+                write_lightcurve(path, tic, args.cadences, rng)
+        print(f"wrote {args.files} files in {time.perf_counter() - start:.1f} s", flush=True)
+        start = time.perf_counter()
+        products = [read_spoc_lightcurve(path) for path in sorted(directory.glob("*lc.fits"))]
+        read_seconds = time.perf_counter() - start
+        points = sum(lc.size for lc in products)
+        raw_bytes = sum(array.nbytes for lc in products for array in arrays(lc))
+        print(
+            f"{points:,} points, {raw_bytes / 1e6:.1f} MB of arrays; reading alone "
+            f"{points / read_seconds:,.0f} points/s",
+            flush=True,
+        )
+        with temporary_server(prefix="lcdb-bench-ingest-") as server:
+            rates = {}
+            for jobs in (1, 2):
+                url = new_database(server, f"ingest_{jobs}")
+                rates[jobs] = points / timed_ingest(url, directory, jobs)
+                print(f"ingest, {jobs} job(s):  {rates[jobs]:>12,.0f} points/s", flush=True)
+            again = points / timed_ingest(url, directory, 2)
+            print(f"re-ingest (unchanged): {again:>12,.0f} points/s", flush=True)
+            plain = new_database(server, "plain")
+            copy_rates = {
+                "write_row": points / timed_plain_copy(plain, products, encoded=False),
+                "encoded": points / timed_plain_copy(plain, products, encoded=True),
+            }
+            for how, rate in copy_rates.items():
+                print(f"plain COPY ({how}):   {rate:>12,.0f} points/s", flush=True)
+            baseline = max(copy_rates.values())
+            best = max(rates.values())
+            stored = database_bytes(url)
+            print(
+                f"ratio ingest/plain COPY: {best / baseline:.2f} (target >= 0.5; "
+                f"1 job {rates[1] / baseline:.2f})"
+            )
+            print(
+                f"database bytes per raw array byte: {stored / raw_bytes:.3f} "
+                f"({stored / 1e6:.1f} MB for {raw_bytes / 1e6:.1f} MB; target <= 1.3)"
+            )
+
+
+if __name__ == "__main__":
+    main()
