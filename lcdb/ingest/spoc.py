@@ -11,10 +11,11 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from lcdb.ingest import bintable
 from lcdb.ingest.errors import (
     IngestError,
     InvalidValue,
@@ -99,7 +100,7 @@ def read_spoc_lightcurve(path: Path | str) -> SPOCLightcurve:
         try:
             # Our own file object, so a failing open cannot leak an unclosed file.
             with path.open("rb") as stream, fits.open(stream, memmap=False) as hdus:
-                product = _from_hdus(path, hdus)
+                product = _from_hdus(path, stream, hdus)
                 noted = [str(warning.message) for warning in caught]
         except IngestError:
             raise
@@ -120,7 +121,7 @@ def _raise_if_truncated(path: Path, messages: list[str]) -> None:
             raise UnreadableFile(path, f"truncated or corrupt FITS file ({first})")
 
 
-def _from_hdus(path: Path, hdus: Any) -> SPOCLightcurve:
+def _from_hdus(path: Path, stream: BinaryIO, hdus: Any) -> SPOCLightcurve:
     primary = hdus[0].header
     if str(primary.get("TELESCOP", "")).strip() != "TESS":
         raise NotSPOCLightcurve(path, f"TELESCOP is {primary.get('TELESCOP')!r}, not 'TESS'")
@@ -128,12 +129,16 @@ def _from_hdus(path: Path, hdus: Any) -> SPOCLightcurve:
         raise NotSPOCLightcurve(path, "no LIGHTCURVE extension (not a SPOC lightcurve file)")
     table = hdus["LIGHTCURVE"]
     header = table.header
-    names = {name.upper() for name in (table.columns.names or [])}
+    names = set(bintable.column_names(header))
     missing = [name for name in LIGHTCURVE_COLUMNS if name not in names]
     if missing:
         raise MissingColumn(path, f"LIGHTCURVE has no column {', '.join(missing)}")
     _check_time_system(path, header)
-    data = table.data
+    data: Any = bintable.read_columns(
+        path, stream, table.fileinfo()["datLoc"], header, LIGHTCURVE_COLUMNS
+    )
+    if data is None:  # a layout the direct reader does not handle: let astropy decode it
+        data = table.data
     cadences = _column(path, data, "CADENCENO", np.int64)
     if cadences.size > 1 and not bool(np.all(np.diff(cadences) > 0)):
         raise InvalidValue(path, "CADENCENO is not strictly increasing")

@@ -47,7 +47,7 @@ def test_ingest_spoc_exits_non_zero_naming_each_failed_file(
     assert f"loaded    {good} " in captured.out
     assert f"failed    {no_pdc}: LIGHTCURVE has no column PDCSAP_FLUX" in captured.out
     assert "ingest spoc: 1 loaded, 0 unchanged, 0 replaced, 2 failed" in captured.out
-    assert f"lcdb-tap: failed: {cut}: truncated or corrupt FITS file" in captured.err
+    assert f"lcdb-tap: failed: {cut}: truncated FITS file" in captured.err
     assert f"lcdb-tap: failed: {no_pdc}: LIGHTCURVE has no column PDCSAP_FLUX" in captured.err
     assert targets(migrated_database_url) == {5}
 

@@ -49,7 +49,10 @@ def test_truncated_file_is_unreadable(spoc_lc_file: Path, tmp_path: Path) -> Non
     with pytest.raises(UnreadableFile) as caught:
         read_spoc_lightcurve(broken)
     assert caught.value.path == broken
-    assert "truncated" in caught.value.reason
+    assert caught.value.reason == (
+        "truncated FITS file: the LIGHTCURVE table needs 2007600 bytes from offset 20160, "
+        "the file has 979840"
+    )
     assert str(broken) in str(caught.value)
 
 
@@ -90,3 +93,14 @@ def test_missing_pdcsap_flux_names_the_column(spoc_lc_file: Path, tmp_path: Path
     assert caught.value.reason == "LIGHTCURVE has no column PDCSAP_FLUX"
     assert isinstance(caught.value, IngestError)
     assert caught.value.path == no_pdc
+
+
+def test_scaled_columns_are_decoded_by_astropy(spoc_lc_file: Path, tmp_path: Path) -> None:
+    scaled = variant(spoc_lc_file, tmp_path / "u16_lc.fits", unsigned_quality=True)
+    with fits.open(scaled) as hdus:
+        assert hdus[1].header["TZERO10"] == 32768  # the direct reader leaves this to astropy
+        expected = np.asarray(hdus[1].data["QUALITY"], dtype=np.int32)
+    lc = read_spoc_lightcurve(scaled)
+    assert lc.quality.dtype == np.int32
+    np.testing.assert_array_equal(lc.quality, expected)
+    np.testing.assert_array_equal(lc.quality, read_spoc_lightcurve(spoc_lc_file).quality)

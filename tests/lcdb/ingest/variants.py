@@ -32,6 +32,7 @@ def variant(
     cadence_shift: int | None = None,
     drop: str | None = None,
     telescope: str | None = None,
+    unsigned_quality: bool = False,
 ) -> Path:
     """A copy with another TIC id, scaled fluxes, shifted CADENCENO or one column dropped."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -52,13 +53,28 @@ def variant(
             if cadence_shift is not None:
                 data["CADENCENO"] = data["CADENCENO"] + cadence_shift
             columns = [column for column in table.columns if column.name != drop]
+            if unsigned_quality:  # uint16 as FITS stores it: int16 with TZERO = 32768
+                columns = [
+                    fits.Column(name="QUALITY", format="I", bzero=32768, array=data["QUALITY"])
+                    if column.name == "QUALITY"
+                    else column
+                    for column in columns
+                ]
             header = table.header.copy()
             for key in [k for k in header if k[:5] in ("TTYPE", "TFORM", "TUNIT", "TDISP")]:
                 del header[key]
             rebuilt = fits.BinTableHDU.from_columns(
                 fits.ColDefs(
                     [
-                        fits.Column(name=c.name, format=c.format, unit=c.unit, array=data[c.name])
+                        fits.Column(
+                            name=c.name,
+                            format=c.format,
+                            unit=c.unit,
+                            bzero=c.bzero,
+                            array=data[c.name].astype(np.uint16)
+                            if c.bzero == 32768
+                            else data[c.name],
+                        )
                         for c in columns
                     ]
                 ),
