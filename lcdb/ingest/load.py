@@ -326,5 +326,5 @@ def _upsert(
 def _scalar(
     conn: psycopg.Connection[tuple[object, ...]], statement: str, params: tuple[object, ...]
 ) -> object:
-    row = conn.execute(statement, params).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(statement, params).fetchone()
     return None if row is None else row[0]

@@ -161,18 +161,18 @@ def _from_hdus(path: Path, stream: BinaryIO, hdus: Any) -> SPOCLightcurve:
         quality=_column(path, data, "QUALITY", np.int32),
         metadata=SPOCMetadata(
             procver=_text(primary.get("PROCVER")),
-            data_release=_number(primary.get("DATA_REL"), int),
-            tessmag=_number(primary.get("TESSMAG"), float),
-            teff=_number(primary.get("TEFF"), float),
-            radius=_number(primary.get("RADIUS"), float),
-            ra=_number(primary.get("RA_OBJ"), float),
-            dec=_number(primary.get("DEC_OBJ"), float),
-            cdpp0_5=_number(header.get("CDPP0_5"), float),
-            cdpp1_0=_number(header.get("CDPP1_0"), float),
-            cdpp2_0=_number(header.get("CDPP2_0"), float),
+            data_release=_int(primary.get("DATA_REL")),
+            tessmag=_float(primary.get("TESSMAG")),
+            teff=_float(primary.get("TEFF")),
+            radius=_float(primary.get("RADIUS")),
+            ra=_float(primary.get("RA_OBJ")),
+            dec=_float(primary.get("DEC_OBJ")),
+            cdpp0_5=_float(header.get("CDPP0_5")),
+            cdpp1_0=_float(header.get("CDPP1_0")),
+            cdpp2_0=_float(header.get("CDPP2_0")),
             pdc_method=_text(header.get("PDCMETHD")),
-            crowdsap=_number(header.get("CROWDSAP"), float),
-            flfrcsap=_number(header.get("FLFRCSAP"), float),
+            crowdsap=_float(header.get("CROWDSAP")),
+            flfrcsap=_float(header.get("FLFRCSAP")),
         ),
     )
 
@@ -186,8 +186,8 @@ def _column(path: Path, data: Any, name: str, dtype: type[np.generic]) -> np.nda
 
 
 def _check_time_system(path: Path, header: Any) -> None:
-    epoch = _number(header.get("BJDREFI"), int)
-    fraction = _number(header.get("BJDREFF"), float) or 0.0
+    epoch = _int(header.get("BJDREFI"))
+    fraction = _float(header.get("BJDREFF")) or 0.0
     if epoch != BTJD_EPOCH or fraction != 0.0:
         raise InvalidValue(
             path, f"TIME is relative to BJD {epoch}+{fraction}, not BTJD (BJD - {BTJD_EPOCH})"
@@ -198,7 +198,7 @@ def _check_time_system(path: Path, header: Any) -> None:
 
 
 def _cadence_seconds(path: Path, header: Any) -> float:
-    days = _number(header.get("TIMEDEL"), float)
+    days = _float(header.get("TIMEDEL"))
     if days is None or not days > 0:
         raise InvalidValue(path, f"TIMEDEL is {header.get('TIMEDEL')!r}, not a positive interval")
     # TIMEDEL is written in days with float error (0.00138888...); cadences are whole
@@ -207,7 +207,7 @@ def _cadence_seconds(path: Path, header: Any) -> float:
 
 
 def _keyword_int(path: Path, header: Any, name: str, low: int, high: int) -> int:
-    value = _number(header.get(name), int)
+    value = _int(header.get(name))
     if value is None:
         raise NotSPOCLightcurve(path, f"primary header has no {name}")
     if not low <= value <= high:
@@ -215,19 +215,23 @@ def _keyword_int(path: Path, header: Any, name: str, low: int, high: int) -> int
     return value
 
 
-def _number(value: object, kind: type[int] | type[float]) -> Any:
-    """A header value as `kind`, None for blank or undefined cards."""
-    if value is None or isinstance(value, str | bool):
+def _float(value: object) -> float | None:
+    """A numeric header value, None for blank, undefined or non-finite cards."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
         return None
     try:
-        number = kind(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
+        number = float(value)
+    except OverflowError:  # an integer card beyond float range
         return None
-    if isinstance(number, float) and not math.isfinite(number):
+    return number if math.isfinite(number) else None
+
+
+def _int(value: object) -> int | None:
+    """A whole-number header value, None otherwise."""
+    number = _float(value)
+    if number is None or not number.is_integer():
         return None
-    if kind is int and float(value) != number:  # type: ignore[arg-type]
-        return None
-    return number
+    return int(value) if isinstance(value, int) else int(number)
 
 
 def _text(value: object) -> str | None:
