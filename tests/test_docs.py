@@ -35,7 +35,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_every_environment_setting_is_documented() -> None:
     used = set()
-    for path in [*SOURCES, ROOT / "tests" / "conftest.py"]:
+    for path in [*SOURCES, *(ROOT / "tests").rglob("*.py")]:
         used |= set(re.findall(r'"(LCDB_[A-Z_]+)"', path.read_text()))
     assert used, "no settings found: the scan is broken"
     undocumented = sorted(name for name in used if f"`{name}`" not in README)
