@@ -3,6 +3,7 @@
 from lcdb.models.base import SCHEMA, Base
 from lcdb.models.dataset import DataSet, DataSetHierarchy, PhotometricSource, ProcessingMethod
 from lcdb.models.frame import FITSFrame
+from lcdb.models.ingest_log import IngestedFile
 from lcdb.models.instrument import Instrument
 from lcdb.models.mission import Mission, MissionCatalog, Target
 from lcdb.models.observation import Observation, TargetSpecificTime
@@ -14,6 +15,7 @@ __all__ = [
     "DataSet",
     "DataSetHierarchy",
     "FITSFrame",
+    "IngestedFile",
     "Instrument",
     "Mission",
     "MissionCatalog",

@@ -126,12 +126,67 @@ class DataSet(Base):
     )
     values: orm.Mapped[np.ndarray] = orm.mapped_column(
         float64_array(),
-        **described("Flux values, one per cadence", unit="electron/s", ucd="phot.flux"),
+        **described("Flux values, one per cadence, in values_unit", ucd="phot.flux"),
     )
     errors: orm.Mapped[np.ndarray | None] = orm.mapped_column(
         float64_array(),
         **described(
-            "Flux uncertainties, one per value", unit="electron/s", ucd="stat.error;phot.flux"
+            "Flux uncertainties, one per value, in values_unit", ucd="stat.error;phot.flux"
+        ),
+    )
+    # Pipelines differ: SPOC fluxes are in electron/s, QLP's are normalised to 1, so the unit
+    # belongs to the dataset rather than to the column.
+    values_unit: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(32),
+        **described(
+            "Unit of values and errors (VOUnit; empty string for normalised flux)",
+            ucd="meta.unit",
+        ),
+    )
+    product_path: orm.Mapped[str | None] = orm.mapped_column(
+        sa.Text,
+        **described("Archive path of the file this lightcurve was loaded from", ucd="meta.ref.url"),
+    )
+    pipeline_version: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(64),
+        **described("Version of the pipeline that made the product (PROCVER)", ucd="meta.version"),
+    )
+    data_release: orm.Mapped[int | None] = orm.mapped_column(
+        sa.Integer, **described("Mission data release number (DATA_REL)", ucd="meta.version")
+    )
+    cdpp_0_5: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Combined differential photometric precision over 0.5 h, in parts per million",
+            ucd="stat.stdev;phot.flux",
+        ),
+    )
+    cdpp_1_0: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Combined differential photometric precision over 1 h, in parts per million",
+            ucd="stat.stdev;phot.flux",
+        ),
+    )
+    cdpp_2_0: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Combined differential photometric precision over 2 h, in parts per million",
+            ucd="stat.stdev;phot.flux",
+        ),
+    )
+    crowding: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Fraction of the flux in the aperture that comes from the target (CROWDSAP)",
+            ucd="arith.ratio;phot.flux",
+        ),
+    )
+    flux_fraction: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Fraction of the target's flux captured by the aperture (FLFRCSAP)",
+            ucd="arith.ratio;phot.flux",
         ),
     )
 

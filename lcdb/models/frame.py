@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from lcdb.models.base import Base, CreatedOn, described
-from lcdb.models.types import int32_array
+from lcdb.models.types import float64_array, int32_array
 
 if TYPE_CHECKING:
     from lcdb.models.observation import Observation
@@ -24,7 +24,14 @@ class FITSFrame(CreatedOn, Base):
 
     __tablename__ = "fits_frame"
     __table_args__ = (
-        sa.UniqueConstraint("type", "cadence"),
+        # A file is a frame: all 16 CCD images of a TESS cadence share the cadence number, so
+        # (type, cadence) -- the upstream key -- cannot be unique; the archive path is.
+        sa.UniqueConstraint("type", "file_path"),
+        sa.CheckConstraint("start_time <= stop_time", name="time_order"),
+        sa.CheckConstraint(
+            "footprint IS NULL OR (cardinality(footprint) >= 6 AND cardinality(footprint) % 2 = 0)",
+            name="footprint_pairs",
+        ),
         sa.CheckConstraint("bitpix IN (8, 16, 32, 64, -32, -64)", name="bitpix_allowed"),
         sa.CheckConstraint("naxis >= 0 AND naxis <= 999", name="naxis_range"),
         sa.CheckConstraint("cardinality(naxis_values) = naxis", name="naxis_values_match"),
@@ -78,6 +85,45 @@ class FITSFrame(CreatedOn, Base):
     )
     file_path: orm.Mapped[str | None] = orm.mapped_column(
         sa.Text, **described("Path of the FITS file in the archive", ucd="meta.ref.url")
+    )
+    start_time: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        sort_order=1,  # migration 0005 added it after created_on
+        **described(
+            "Start of the exposure, in the mission's time system (TSTART; BTJD for TESS)",
+            unit="d",
+            ucd="time.start;obs.exposure",
+        ),
+    )
+    stop_time: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        sort_order=1,  # migration 0005 added it after created_on
+        **described(
+            "End of the exposure, in the mission's time system (TSTOP; BTJD for TESS)",
+            unit="d",
+            ucd="time.end;obs.exposure",
+        ),
+    )
+    exposure_time: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        sort_order=1,  # migration 0005 added it after created_on
+        **described(
+            "Effective exposure time (EXPOSURE)", unit="s", ucd="time.duration;obs.exposure"
+        ),
+    )
+    quality: orm.Mapped[int | None] = orm.mapped_column(
+        sa.Integer,
+        sort_order=1,  # migration 0005 added it after created_on
+        **described("Frame quality flags (DQUALITY; TESS quality bits)", ucd="meta.code.qual"),
+    )
+    footprint: orm.Mapped[np.ndarray | None] = orm.mapped_column(
+        float64_array(),
+        sort_order=1,  # migration 0005 added it after created_on
+        **described(
+            "Sky footprint from the frame's WCS: polygon vertices as ICRS ra, dec pairs",
+            unit="deg",
+            ucd="pos.outline;obs.field",
+        ),
     )
 
     observation: orm.Mapped[Observation] = orm.relationship(back_populates="fits_frames")

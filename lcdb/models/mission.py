@@ -116,6 +116,8 @@ class Target(Base):
     __tablename__ = "target"
     __table_args__ = (
         sa.UniqueConstraint("catalog_id", "name"),
+        sa.CheckConstraint("ra >= 0 AND ra < 360", name="ra_range"),
+        sa.CheckConstraint("dec >= -90 AND dec <= 90", name="dec_range"),
         {"comment": "Observed objects, identified by their catalogue number (e.g. TIC id)"},
     )
 
@@ -136,6 +138,60 @@ class Target(Base):
         **described(
             "Number of the target in its catalogue (e.g. TIC id)", ucd="meta.id", principal=True
         ),
+    )
+
+    # Catalogue properties, as the mission's products quote them (RA_OBJ, TESSMAG... in a SPOC
+    # header) or as a target catalogue gives them; NULL where nothing has said yet.
+    ra: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Right ascension (ICRS, catalogue epoch)",
+            unit="deg",
+            ucd="pos.eq.ra;meta.main",
+            principal=True,
+        ),
+    )
+    dec: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Declination (ICRS, catalogue epoch)",
+            unit="deg",
+            ucd="pos.eq.dec;meta.main",
+            principal=True,
+        ),
+    )
+    pmra: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described("Proper motion in RA (times cos dec)", unit="mas/yr", ucd="pos.pm;pos.eq.ra"),
+    )
+    pmdec: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described("Proper motion in declination", unit="mas/yr", ucd="pos.pm;pos.eq.dec"),
+    )
+    magnitude: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described(
+            "Catalogue magnitude in the mission band (TESS magnitude for the TIC)",
+            unit="mag",
+            ucd="phot.mag;em.opt.I",
+            principal=True,
+        ),
+    )
+    teff: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described("Effective temperature", unit="K", ucd="phys.temperature.effective"),
+    )
+    logg: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described("Surface gravity, log10 of g in cm/s**2", unit="[cm/s**2]", ucd="phys.gravity"),
+    )
+    metallicity: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described("Metallicity [M/H]", unit="dex", ucd="phys.abund.Z"),
+    )
+    radius: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        **described("Stellar radius", unit="solRad", ucd="phys.size.radius"),
     )
 
     catalog: orm.Mapped[MissionCatalog] = orm.relationship(back_populates="targets")

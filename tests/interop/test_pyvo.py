@@ -21,12 +21,13 @@ def test_search_returns_rows_with_metadata(
     service: pyvo.dal.TAPService, archive: tuple[str, Graph]
 ) -> None:
     results = service.search(
-        'SELECT t.name, d."values" FROM lcdb.dataset AS d JOIN lcdb.target AS t ON t.id = d.target_id'
+        'SELECT t.name, t.ra, d."values" FROM lcdb.dataset AS d JOIN lcdb.target AS t ON t.id = d.target_id'
     )
     assert len(results) == 2
     table = results.to_table()
     assert list(table["name"]) == [358108509, 358108509]
-    assert str(table["values"].unit) in ("electron / s", "electron/s")
+    assert str(table["ra"].unit) == "deg"
+    assert table["values"].unit is None  # per dataset: values_unit
     assert len(table["values"][0]) == 10
 
 

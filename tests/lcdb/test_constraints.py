@@ -82,13 +82,70 @@ def test_target_names_are_64_bit(engine: sa.Engine, graph: Graph) -> None:
     assert count(engine, "target", "name = 10000000000") == 1
 
 
-def test_frame_type_and_cadence_are_unique(engine: sa.Engine, graph: Graph) -> None:
+def test_frame_archive_path_is_unique_per_type(engine: sa.Engine, graph: Graph) -> None:
     violates(
         engine,
         "INSERT INTO lcdb.fits_frame (type, cadence, observation_id, simple, bitpix, naxis, naxis_values,"
-        " extended) VALUES ('basefits', 1000, :o, true, 16, 0, '{}', false)",
-        "uq_fits_frame_type_cadence",
+        " extended, file_path) VALUES ('basefits', 1001, :o, true, 16, 0, '{}', false, 's0001/frame.fits')",
+        "uq_fits_frame_type_file_path",
         o=graph.observation,
+    )
+
+
+def test_frames_of_one_cadence_may_share_the_cadence_number(
+    engine: sa.Engine, graph: Graph
+) -> None:
+    """All 16 CCD images of a TESS cadence carry the same cadence number."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO lcdb.fits_frame (type, cadence, observation_id, simple, bitpix, naxis,"
+                " naxis_values, extended, file_path) VALUES ('basefits', 1000, :o, true, 16, 0,"
+                " '{}', false, 's0001/other-ccd.fits')"
+            ),
+            {"o": graph.observation},
+        )
+    assert count(engine, "fits_frame", "cadence = 1000") == 2
+
+
+@pytest.mark.parametrize(
+    ("columns", "constraint"),
+    [
+        ("start_time, stop_time) VALUES (2.0, 1.0", "ck_fits_frame_time_order"),
+        ("footprint) VALUES ('{1, 2, 3, 4}'", "ck_fits_frame_footprint_pairs"),
+        ("footprint) VALUES ('{1, 2, 3, 4, 5, 6, 7}'", "ck_fits_frame_footprint_pairs"),
+    ],
+)
+def test_frame_times_and_footprint_must_make_sense(
+    engine: sa.Engine, graph: Graph, columns: str, constraint: str
+) -> None:
+    head, values = columns.split(") VALUES (")
+    violates(
+        engine,
+        "INSERT INTO lcdb.fits_frame (type, cadence, observation_id, simple, bitpix, naxis, naxis_values,"
+        f" extended, {head}) VALUES ('basefits', 9, :o, true, 16, 0, '{{}}', false, {values})",
+        constraint,
+        o=graph.observation,
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "constraint"),
+    [
+        ("ra", 360.0, "ck_target_ra_range"),
+        ("ra", -0.1, "ck_target_ra_range"),
+        ("dec", 90.5, "ck_target_dec_range"),
+    ],
+)
+def test_target_positions_must_be_on_the_sky(
+    engine: sa.Engine, graph: Graph, column: str, value: float, constraint: str
+) -> None:
+    violates(
+        engine,
+        f"INSERT INTO lcdb.target (catalog_id, name, {column}) VALUES (:c, 77, :v)",
+        constraint,
+        c=graph.catalog,
+        v=value,
     )
 
 

@@ -31,13 +31,17 @@ def test_upgrade_downgrade_upgrade_round_trip(fresh_database_url: str) -> None:
     assert migrate.current(url) is None
     migrate.upgrade(url)
     assert migrate.current(url) == migrate.head()
-    assert lcdb_tables(url) == {table.name for table in metadata.sorted_tables}
+    assert lcdb_tables(url) == {
+        table.name for table in metadata.sorted_tables if table.schema == "lcdb"
+    }
     migrate.downgrade(url, "base")
     assert migrate.current(url) is None
     assert lcdb_tables(url) == set()
     migrate.upgrade(url)
     assert migrate.current(url) == migrate.head()
-    assert lcdb_tables(url) == {table.name for table in metadata.sorted_tables}
+    assert lcdb_tables(url) == {
+        table.name for table in metadata.sorted_tables if table.schema == "lcdb"
+    }
 
 
 def test_migrated_schema_matches_the_models(migrated_database_url: str) -> None:

@@ -54,19 +54,24 @@ def test_query_returns_a_votable_with_metadata(
 ) -> None:
     response = query(
         client,
-        'SELECT t.name, d."values" FROM lcdb.target AS t JOIN lcdb.dataset AS d ON d.target_id = t.id ORDER BY d.id',
+        'SELECT t.name, t.ra, d."values" FROM lcdb.target AS t JOIN lcdb.dataset AS d ON d.target_id = t.id ORDER BY d.id',
         method,
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/x-votable+xml")
     table = parse_single_table(io.BytesIO(response.content))
-    assert [f.name for f in table.fields] == ["name", "values"]
-    declared = fields(response.content)["values"]
-    assert {k: declared.get(k) for k in ("datatype", "arraysize", "unit", "ucd")} == {
+    assert [f.name for f in table.fields] == ["name", "ra", "values"]
+    declared = fields(response.content)
+    assert {k: declared["values"].get(k) for k in ("datatype", "arraysize", "unit", "ucd")} == {
         "datatype": "double",
         "arraysize": "*",
-        "unit": "electron/s",
+        "unit": None,  # SPOC and QLP fluxes differ: the unit is a dataset's values_unit
         "ucd": "phot.flux",
+    }
+    assert {k: declared["ra"].get(k) for k in ("datatype", "unit", "ucd")} == {
+        "datatype": "double",
+        "unit": "deg",
+        "ucd": "pos.eq.ra;meta.main",
     }
     assert list(table.array["name"]) == [358108509, 358108509]
     assert len(table.array["values"][0]) == 10

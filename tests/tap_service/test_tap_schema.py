@@ -82,8 +82,18 @@ def test_columns_metadata_in_tap_schema_matches_query_results(engine: sa.Engine)
         "processing_method_id",
         "values",
         "errors",
+        "values_unit",
+        "product_path",
+        "pipeline_version",
+        "data_release",
+        "cdpp_0_5",
+        "cdpp_1_0",
+        "cdpp_2_0",
+        "crowding",
+        "flux_fraction",
     ]
-    assert ('"values"', "double", "*", "electron/s", "phot.flux", None) in declared
+    assert ('"values"', "double", "*", None, "phot.flux", None) in declared
+    assert ("values_unit", "char", "32*", None, "meta.unit", None) in declared
 
 
 def test_foreign_keys_are_published_with_existing_columns(engine: sa.Engine) -> None:
