@@ -1,0 +1,268 @@
+"""Sector timelines for the demo: cadence grids, the downlink gap, and spacecraft events.
+
+Every number that shapes a sector comes from a real product or tess-point: the mid-sector
+time from tess-point's pointing table; the layout around it from the real sector 1 SPOC file
+(TSTART 14.36 d before tess-point's mid-time, a 1.13-d downlink gap ending at it, 20,076
+two-minute rows); momentum dumps every 2.5 d as in sector 1; the SPOC product timestamps and
+spacecraft configuration ids of sectors 1-3 from MAST file names. Events that happen to the
+spacecraft or a camera (dumps, a manual-exclude interval, scattered light near perigee) are
+drawn once per sector or camera, so every target on that camera shares them, as in real data.
+Quality bits have their SPOC meanings (`/work/shared/tess.md` section 2.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BTJD_EPOCH = 2457000.0
+TWO_MINUTES = 120.0  # s, target cadence in sectors 1-26
+FFI_CADENCE = 1800.0  # s, full-frame images in sectors 1-26
+DAY = 86400.0
+START_BEFORE_MID = 14.36  # d, sector 1: TSTART 1325.29 vs tess-point mid-time 1339.65
+GAP_LENGTH = 1.13  # d, sector 1's downlink gap (815 two-minute rows), ending at the mid-time
+DUMP_PERIOD = 2.5  # d, momentum dumps in sector 1
+FIRST_DUMP_AFTER = 2.545  # d after an orbit starts
+DUMP_LENGTH = 16.0 / 1440.0  # d, the 8 two-minute rows a dump flags in sector 1
+S1_START = 1325.2934  # TJD of sector 1's first 2-min cadence (start of exposure)
+S1_FIRST_CADENCE = 70444  # its CADENCENO
+
+# SPOC quality bits (value, as in the QUALITY column)
+ATTITUDE_TWEAK = 1
+COARSE_POINT = 4
+EARTH_POINT = 8
+ARGABRIGHTENING = 16
+DESAT = 32  # reaction-wheel desaturation (momentum dump)
+MANUAL_EXCLUDE = 128
+IMPULSIVE_OUTLIER = 512
+STRAY_LIGHT = 2048  # Earth/Moon in the field (set by MIT; QLP too)
+SCATTERED_LIGHT = 4096  # SPOC: scattered-light exclude. QLP uses 4096 for "low precision".
+PDC_GAPPED = COARSE_POINT | EARTH_POINT | ARGABRIGHTENING | DESAT | MANUAL_EXCLUDE | SCATTERED_LIGHT
+"""Bits where SPOC leaves PDCSAP_FLUX NaN (as the real sector 1 file does)."""
+
+SCATTER_MAX_DAYS = {1: 2.0, 2: 1.2, 3: 0.6, 4: 0.4}  # camera 1 looks closest to the ecliptic
+
+
+@dataclass(frozen=True, slots=True)
+class SectorSpec:
+    """Facts of a real sector that its products' names and sizes show."""
+
+    sector: int
+    product_stamp: str  # the YYYYDDDHHMMSS in SPOC product names
+    scconfig: int  # spacecraft configuration id in SPOC product names
+    two_minute_rows: int
+
+    @property
+    def first_orbit(self) -> int:
+        return 2 * self.sector + 7  # POC orbit numbering, sectors 1-29
+
+
+SECTOR_SPECS = {
+    1: SectorSpec(1, "2018206045859", 120, 20076),
+    2: SectorSpec(2, "2018234235059", 121, 19737),
+    3: SectorSpec(3, "2018263035959", 123, 19692),
+}
+DEMO_SECTORS = tuple(SECTOR_SPECS)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: float  # TJD
+    stop: float
+
+    def contains(self, times: np.ndarray) -> np.ndarray:
+        return (times >= self.start) & (times < self.stop)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraEvents:
+    """What happens to one camera in one sector."""
+
+    scattered: tuple[Interval, ...]  # stray light near the start and end of each orbit
+    argabrightening: tuple[Interval, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sector:
+    """One sector's timeline (TJD: spacecraft days since BJD 2457000, before barycentring)."""
+
+    spec: SectorSpec
+    start: float
+    stop: float
+    gap: Interval
+    dumps: tuple[float, ...]
+    coarse_dumps: tuple[float, ...]  # dumps that begin with a coarse-pointing cadence
+    manual_exclude: Interval | None
+    attitude_tweak: float
+    cameras: dict[int, CameraEvents]
+    date_obs: str  # `start` and `stop` as UTC calendar dates, for headers
+    date_end: str
+    earth_au: np.ndarray  # (3, n) barycentric Earth position on `earth_times`
+    earth_times: np.ndarray
+
+    @property
+    def number(self) -> int:
+        return self.spec.sector
+
+    @property
+    def orbits(self) -> tuple[Interval, Interval]:
+        return Interval(self.start, self.gap.start), Interval(self.gap.stop, self.stop)
+
+    def two_minute_grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """(CADENCENO, mid-exposure TJD) of every 2-min row, the gap's rows included."""
+        rows = np.arange(self.spec.two_minute_rows)
+        step = TWO_MINUTES / DAY
+        first = S1_FIRST_CADENCE + round((self.start - S1_START) / step)
+        return (first + rows).astype(np.int64), self.start + (rows + 0.5) * step
+
+    def ffi_grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """(cadence number, mid-exposure TJD) of every FFI; none are taken in the gap."""
+        step = FFI_CADENCE / DAY
+        index = np.arange(int((self.stop - self.start) / step))
+        mid = self.start + (index + 0.5) * step
+        keep = ~self.gap.contains(mid)
+        first = round((self.start - S1_START) / step) + 1  # sector 1's first FFI is number 1
+        return (first + index[keep]).astype(np.int64), mid[keep]
+
+    def orbit_ids(self, times: np.ndarray) -> np.ndarray:
+        return np.where(times < self.gap.start, self.spec.first_orbit, self.spec.first_orbit + 1)
+
+    def barycentric_correction(self, times: np.ndarray, ra: float, dec: float) -> np.ndarray:
+        """BJD - JD (days) for a star: the light travel time along its direction (Roemer delay)."""
+        a, d = np.radians(ra), np.radians(dec)
+        direction = np.array([np.cos(d) * np.cos(a), np.cos(d) * np.sin(a), np.sin(d)])
+        projected = direction @ self.earth_au  # AU along the line of sight
+        light_day_per_au = 499.004784 / DAY
+        return np.interp(times, self.earth_times, projected) * light_day_per_au
+
+
+def build_sector(spec: SectorSpec, midtime_jd: float, seed: int) -> Sector:
+    """The timeline of a sector, deterministic in (`seed`, sector)."""
+    rng = np.random.default_rng([seed, spec.sector, 0])
+    mid = midtime_jd - BTJD_EPOCH
+    start = round(mid - START_BEFORE_MID, 4)
+    stop = start + spec.two_minute_rows * TWO_MINUTES / DAY
+    gap = Interval(mid - GAP_LENGTH, mid)
+    orbits = (Interval(start, gap.start), Interval(gap.stop, stop))
+    dumps = [orbits[1].start]  # as in sector 1, a dump opens the second orbit
+    for orbit in orbits:
+        dumps += list(np.arange(orbit.start + FIRST_DUMP_AFTER, orbit.stop, DUMP_PERIOD))
+    dumps.sort()
+    coarse = tuple(float(t) for t in dumps if rng.random() < 0.3)
+    excluded = None
+    if rng.random() < 0.7:
+        begin = rng.uniform(start + 1.0, stop - 3.0)
+        excluded = Interval(begin, begin + rng.uniform(0.3, 2.0))
+    cameras = {camera: _camera_events(rng, orbits, camera) for camera in range(1, 5)}
+    earth_times = np.arange(start - 1.0, stop + 1.0, 0.25)
+    return Sector(
+        spec=spec,
+        start=start,
+        stop=stop,
+        gap=gap,
+        dumps=tuple(float(t) for t in dumps),
+        coarse_dumps=coarse,
+        manual_exclude=excluded,
+        attitude_tweak=float(rng.uniform(start, stop)),
+        cameras=cameras,
+        date_obs=_utc(start),
+        date_end=_utc(stop),
+        earth_au=_earth_positions(earth_times),
+        earth_times=earth_times,
+    )
+
+
+def _camera_events(
+    rng: np.random.Generator, orbits: tuple[Interval, Interval], camera: int
+) -> CameraEvents:
+    longest = SCATTER_MAX_DAYS[camera]
+    scattered = []
+    for orbit in orbits:  # perigee is at the orbit ends: Earth light in the baffles
+        scattered.append(Interval(orbit.start, orbit.start + rng.uniform(0.1, longest)))
+        scattered.append(Interval(orbit.stop - rng.uniform(0.1, longest), orbit.stop))
+    flashes = []
+    for _ in range(int(rng.integers(0, 3))):
+        begin = rng.uniform(orbits[0].start, orbits[1].stop)
+        flashes.append(Interval(begin, begin + rng.uniform(0.01, 0.04)))
+    return CameraEvents(tuple(scattered), tuple(flashes))
+
+
+def _earth_positions(times: np.ndarray) -> np.ndarray:
+    from astropy.coordinates import get_body_barycentric
+    from astropy.time import Time
+
+    # The built-in ephemeris (ERFA's epv00): offline, and far better than the 1 s we need.
+    where = get_body_barycentric("earth", Time(times + BTJD_EPOCH, format="jd", scale="tdb"))
+    return np.asarray(where.xyz.to_value("AU"))
+
+
+def _utc(tjd: float) -> str:
+    from astropy.time import Time
+
+    return str(Time(tjd + BTJD_EPOCH, format="jd", scale="tdb").utc.isot) + "Z"
+
+
+def spoc_quality(sector: Sector, camera: int, times: np.ndarray) -> np.ndarray:
+    """SPOC QUALITY of a 2-min grid on `camera`: the spacecraft and camera events' bits."""
+    quality = np.zeros(times.shape, dtype=np.int32)
+    quality[sector.gap.contains(times)] |= EARTH_POINT | MANUAL_EXCLUDE
+    half = TWO_MINUTES / DAY / 2.0
+    for dump in sector.dumps:
+        quality[(times + half > dump) & (times - half < dump + DUMP_LENGTH)] |= (
+            DESAT | MANUAL_EXCLUDE
+        )
+    for dump in sector.coarse_dumps:
+        before = int(np.searchsorted(times, dump)) - 1
+        if before >= 0:
+            quality[before] |= COARSE_POINT | MANUAL_EXCLUDE
+    if sector.manual_exclude is not None:
+        quality[sector.manual_exclude.contains(times)] |= MANUAL_EXCLUDE
+    quality[np.argmin(np.abs(times - sector.attitude_tweak))] |= ATTITUDE_TWEAK
+    events = sector.cameras[camera]
+    for interval in events.scattered:
+        quality[interval.contains(times)] |= STRAY_LIGHT
+        worst = _worst_half(interval, sector)
+        quality[worst.contains(times)] |= SCATTERED_LIGHT
+    for interval in events.argabrightening:
+        quality[interval.contains(times)] |= ARGABRIGHTENING | MANUAL_EXCLUDE
+    return quality
+
+
+def qlp_quality(sector: Sector, camera: int, times: np.ndarray) -> np.ndarray:
+    """QLP QUALITY of an FFI grid: dumps, exclusions, stray light; 4096 = low precision."""
+    quality = np.zeros(times.shape, dtype=np.int32)
+    half = FFI_CADENCE / DAY / 2.0
+    for dump in sector.dumps:
+        quality[(times - half <= dump) & (times + half > dump)] |= DESAT
+    if sector.manual_exclude is not None:
+        quality[sector.manual_exclude.contains(times)] |= MANUAL_EXCLUDE
+    events = sector.cameras[camera]
+    for interval in events.scattered:
+        quality[interval.contains(times)] |= STRAY_LIGHT
+        quality[_worst_half(interval, sector).contains(times)] |= SCATTERED_LIGHT  # low precision
+    for interval in events.argabrightening:
+        quality[interval.contains(times)] |= ARGABRIGHTENING
+    return quality
+
+
+def scattered_light(sector: Sector, camera: int, times: np.ndarray) -> np.ndarray:
+    """Extra background, in units of the normal sky level: steep towards the orbit ends."""
+    extra = np.zeros(times.shape)
+    for interval in sector.cameras[camera].scattered:
+        length = interval.stop - interval.start
+        edge = interval.start if _at_orbit_start(interval, sector) else interval.stop
+        inside = interval.contains(times)
+        extra[inside] += 20.0 * np.exp(-np.abs(times[inside] - edge) / (length / 3.0))
+    return extra
+
+
+def _worst_half(interval: Interval, sector: Sector) -> Interval:
+    middle = (interval.start + interval.stop) / 2.0
+    if _at_orbit_start(interval, sector):
+        return Interval(interval.start, middle)
+    return Interval(middle, interval.stop)
+
+
+def _at_orbit_start(interval: Interval, sector: Sector) -> bool:
+    return any(interval.start == orbit.start for orbit in sector.orbits)
