@@ -19,7 +19,7 @@ from lcdb.ingest.errors import IngestError
 from lcdb.ingest.load import CATALOG
 from lcdb.ingest.product import Pipeline
 from lcdb.ingest.progress import Report
-from lcdb.ingest.run import FileResult, Summary, ingest_lightcurves
+from lcdb.ingest.run import FileResult, Summary, count_files, ingest_lightcurves
 from lcdb.ingest.targets import ID_COLUMNS, ingest_targets
 from lcdb.settings import DatabaseSettings
 
@@ -106,7 +106,7 @@ def run_lightcurves(args: argparse.Namespace, settings: DatabaseSettings) -> int
     with database_url(settings) as url:
         _require_schema(url, embedded=settings.embedded)
         results: list[FileResult] = []
-        report = Report(label, total=None)
+        report = Report(label, total=lambda: count_files(args.paths))
         try:
             for result in ingest_lightcurves(
                 url,

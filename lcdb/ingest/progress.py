@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import TextIO
 
 from lcdb.ingest.run import FileResult
@@ -17,7 +18,7 @@ from lcdb.ingest.run import FileResult
 class Report:
     """Receives every `FileResult` of a run, in order."""
 
-    def __init__(self, label: str, total: int | None, stream: TextIO | None = None) -> None:
+    def __init__(self, label: str, total: Callable[[], int], stream: TextIO | None = None) -> None:
         self.label = label
         self.stream = stream or sys.stdout
         self.counts: Counter[str] = Counter()
@@ -27,7 +28,7 @@ class Report:
         if self.stream.isatty():
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, unit="file", desc=label, file=sys.stderr, leave=True)
+            self._bar = tqdm(total=total(), unit="file", desc=label, file=sys.stderr, leave=True)
 
     def add(self, result: FileResult) -> None:
         self.counts["failed" if result.failed else str(result.outcome)] += 1

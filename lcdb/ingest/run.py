@@ -81,6 +81,11 @@ def find_lightcurves(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
                 yield file
 
 
+def count_files(paths: Iterable[Path]) -> int:
+    """How many files a run will look at (for a progress bar's total)."""
+    return sum(1 for item in find_lightcurves(paths) if not isinstance(item, FileResult))
+
+
 def ingest_lightcurves(
     url: str,
     paths: Sequence[Path],

@@ -181,3 +181,21 @@ def test_cadences_outside_the_observation_are_refused(
     assert "CADENCENO has 50 cadences (first 200)" in (results[1].reason or "")
     with connect(migrated_database_url) as conn:
         assert conn.execute("SELECT count(*) FROM lcdb.target WHERE name = 2").fetchone() == (0,)
+
+
+def test_a_spoc_layout_at_an_ffi_cadence_is_tess_spoc(
+    migrated_database_url: str, spoc_lc_file: Path, tmp_path: Path
+) -> None:
+    """The TESS-SPOC HLSP is SPOC's layout on full-frame images: same reader, FFI observation."""
+    path = tmp_path / "hlsp_tess-spoc_tess_phot_0000000000000042-s0001_tess_v1_lc.fits"
+    with fits.open(spoc_lc_file) as hdus:
+        hdus[0].header["TICID"] = 42
+        hdus[1].header["TIMEDEL"] = 1800.0 / 86400.0
+        hdus.writeto(path)
+    lc = read_lightcurve(path)
+    assert (lc.info.pipeline, lc.cadence_seconds) == (Pipeline.TESS_SPOC, 1800.0)
+    with pytest.raises(WrongKind, match="a tess-spoc lightcurve, not spoc"):
+        read_lightcurve(path, {Pipeline.SPOC})
+    [result] = ingest(migrated_database_url, path, kinds={Pipeline.TESS_SPOC})
+    assert result.outcome is Outcome.LOADED, result.reason
+    assert result.what == "tess-spoc TIC 42 sector 1 camera 3 CCD 3 1800 s"
