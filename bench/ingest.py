@@ -37,9 +37,9 @@ from lcdb import migrate
 from lcdb.db import normalise_url
 from lcdb.embedded import EmbeddedPostgres, temporary_server
 from lcdb.ingest import pgcopy
-from lcdb.ingest.load import STAGE_TYPES
+from lcdb.ingest.product import Lightcurve
 from lcdb.ingest.run import ingest_spoc
-from lcdb.ingest.spoc import SPOCLightcurve, read_spoc_lightcurve
+from lcdb.ingest.spoc import read_spoc_lightcurve
 
 BARE = (
     "CREATE TABLE bare (cadences int8[], time float8[], sap float8[], sap_err float8[], "
@@ -129,19 +129,15 @@ def timed_ingest(url: str, directory: Path, jobs: int) -> float:
     return elapsed
 
 
-def arrays(lc: SPOCLightcurve) -> tuple[np.ndarray, ...]:
-    return (
-        lc.cadences,
-        lc.time,
-        lc.sap_flux,
-        lc.sap_flux_err,
-        lc.pdcsap_flux,
-        lc.pdcsap_flux_err,
-        lc.quality,
-    )
+STAGE_TYPES = ("int8[]", "float8[]", "float8[]", "float8[]", "float8[]", "float8[]", "int4[]")
 
 
-def timed_plain_copy(url: str, products: list[SPOCLightcurve], *, encoded: bool) -> float:
+def arrays(lc: Lightcurve) -> tuple[np.ndarray | None, ...]:
+    sap, pdc = lc.fluxes
+    return (lc.cadences, lc.time, sap.values, sap.errors, pdc.values, pdc.errors, lc.quality)
+
+
+def timed_plain_copy(url: str, products: list[Lightcurve], *, encoded: bool) -> float:
     """COPY the arrays into a bare table with the archive's storage; one commit per file."""
     types = [kind.replace("[]", "") + "[]" for kind in STAGE_TYPES]
     with psycopg.connect(libpq(url)) as conn:

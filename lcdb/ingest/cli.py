@@ -15,7 +15,12 @@ from pathlib import Path
 from lcdb import migrate
 from lcdb.db import database_url
 from lcdb.errors import MigrationError
-from lcdb.ingest.run import FileResult, Summary, ingest_spoc
+from lcdb.ingest.errors import IngestError
+from lcdb.ingest.load import CATALOG
+from lcdb.ingest.product import Pipeline
+from lcdb.ingest.progress import Report
+from lcdb.ingest.run import FileResult, Summary, count_files, ingest_lightcurves
+from lcdb.ingest.targets import ID_COLUMNS, ingest_targets
 from lcdb.settings import DatabaseSettings
 
 DEFAULT_JOBS = min(2, os.cpu_count() or 1)
@@ -29,39 +34,115 @@ def add_ingest_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         "transaction: completely or not at all. Loading a file again changes nothing.",
     )
     commands = ingest.add_subparsers(dest="ingest_command", metavar="KIND", required=True)
-    spoc = commands.add_parser(
-        "spoc",
-        help="SPOC target lightcurves (*_lc.fits, *_fast-lc.fits)",
-        description="Load TESS SPOC 2-min and 20-s target lightcurves: SAP and PDCSAP flux, "
-        "barycentric times and quality flags. Directories are searched recursively for *lc.fits.",
+    lightcurves = commands.add_parser(
+        "lightcurves",
+        help="TESS lightcurves of any known pipeline (SPOC, TESS-SPOC, QLP), told apart by header",
+        description="Load TESS lightcurve files of any pipeline the archive knows: SPOC 2-min "
+        "and 20-s target lightcurves, the TESS-SPOC and QLP full-frame-image HLSPs. "
+        "Directories are searched recursively for *lc.fits.",
     )
-    spoc.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="file or directory")
-    spoc.add_argument(
+    _lightcurve_options(lightcurves, set(Pipeline))
+    for kind, text in KIND_HELP.items():
+        _lightcurve_options(
+            commands.add_parser(kind, help=text[0], description=text[1]), {Pipeline(kind)}
+        )
+    targets = commands.add_parser(
+        "targets",
+        help="a target catalogue table (TIC id, RA, Dec, magnitude...) for target positions",
+        description="Load a target catalogue (CSV, ECSV, VOTable or FITS table) with an id "
+        f"column ({' or '.join(ID_COLUMNS)}), ra and dec in degrees, and optionally a "
+        "magnitude (tmag, tessmag or magnitude), pmra, pmdec, teff, logg, mh, radius. "
+        "Targets are created or their properties updated; each file is one transaction.",
+    )
+    targets.add_argument("paths", nargs="+", type=Path, metavar="FILE", help="catalogue file")
+    targets.add_argument(
+        "--catalog", default=CATALOG, help=f"catalogue the ids belong to (default {CATALOG})"
+    )
+    targets.set_defaults(handler=run_targets)
+
+
+KIND_HELP = {
+    "spoc": (
+        "SPOC target lightcurves (*_lc.fits, *_fast-lc.fits)",
+        "Load TESS SPOC 2-min and 20-s target lightcurves: SAP and PDCSAP flux, barycentric "
+        "times and quality flags. Directories are searched recursively for *lc.fits.",
+    ),
+    "tess-spoc": (
+        "TESS-SPOC FFI lightcurves (hlsp_tess-spoc_*_lc.fits)",
+        "Load TESS-SPOC HLSP lightcurves (SPOC's pipeline on full-frame images).",
+    ),
+    "qlp": (
+        "QLP FFI lightcurves (hlsp_qlp_*_llc.fits)",
+        "Load MIT Quick-Look Pipeline lightcurves: the raw optimal-aperture flux and the "
+        "detrended flux in three apertures (KSPSAP or DET).",
+    ),
+}
+
+
+def _lightcurve_options(parser: argparse.ArgumentParser, kinds: set[Pipeline]) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="file or directory")
+    parser.add_argument(
         "--replace",
         action="store_true",
-        help="overwrite the fluxes, times and flags already stored for these files",
+        help="read every file again and overwrite the fluxes, times and flags stored for it",
     )
-    spoc.add_argument(
+    parser.add_argument(
         "--jobs",
         type=_positive_int,
         default=DEFAULT_JOBS,
         help=f"files loaded at the same time, one connection each (default {DEFAULT_JOBS})",
     )
-    spoc.set_defaults(handler=run_spoc)
+    parser.add_argument(
+        "--no-resume",
+        dest="resume",
+        action="store_false",
+        help="open every file, even those the ingest log says are loaded and unchanged",
+    )
+    parser.set_defaults(handler=run_lightcurves, kinds=frozenset(kinds))
 
 
-def run_spoc(args: argparse.Namespace, settings: DatabaseSettings) -> int:
+def run_lightcurves(args: argparse.Namespace, settings: DatabaseSettings) -> int:
+    label = f"ingest {args.ingest_command}"
     with database_url(settings) as url:
         _require_schema(url, embedded=settings.embedded)
         results: list[FileResult] = []
-        for result in ingest_spoc(url, args.paths, replace=args.replace, jobs=args.jobs):
-            results.append(result)
-            print(result.line(), flush=True)
+        report = Report(label, total=lambda: count_files(args.paths))
+        try:
+            for result in ingest_lightcurves(
+                url,
+                args.paths,
+                kinds=args.kinds,
+                replace=args.replace,
+                jobs=args.jobs,
+                resume=args.resume,
+            ):
+                results.append(result)
+                report.add(result)
+        finally:
+            report.close()
     summary = Summary(tuple(results))
-    print(f"ingest spoc: {summary.line()}", flush=True)
+    print(f"{label}: {summary.line()}", flush=True)
     for failure in summary.failures:
         print(f"lcdb-tap: failed: {failure.path}: {failure.reason}", file=sys.stderr)
     return 1 if summary.failures else 0
+
+
+def run_targets(args: argparse.Namespace, settings: DatabaseSettings) -> int:
+    failed = 0
+    with database_url(settings) as url:
+        _require_schema(url, embedded=settings.embedded)
+        for path in args.paths:
+            try:
+                loaded = ingest_targets(url, path, catalog=args.catalog)
+            except IngestError as exc:
+                failed += 1
+                print(f"lcdb-tap: failed: {exc.path}: {exc.reason}", file=sys.stderr)
+            else:
+                print(
+                    f"targets   {path}: {loaded.created} created, {loaded.updated} updated",
+                    flush=True,
+                )
+    return 1 if failed else 0
 
 
 def _positive_int(text: str) -> int:

@@ -20,12 +20,16 @@ class UnreadableFile(IngestError):
     """Not a readable FITS file: missing, truncated or corrupt."""
 
 
-class NotSPOCLightcurve(IngestError):
-    """A FITS file, but not a SPOC lightcurve (wrong telescope, origin or extensions)."""
+class NotALightcurve(IngestError):
+    """A FITS file, but not a lightcurve product we know (telescope, origin, extensions)."""
+
+
+class WrongKind(IngestError):
+    """A lightcurve of another pipeline than the one the command was asked to load."""
 
 
 class MissingColumn(IngestError):
-    """A SPOC lightcurve table without a column the archive stores."""
+    """A lightcurve table without a column the archive stores."""
 
 
 class InvalidValue(IngestError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import collections
 import queue
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +18,11 @@ import psycopg
 
 from lcdb.db import normalise_url
 from lcdb.ingest.errors import IngestError
-from lcdb.ingest.load import Loader, Outcome, ensure_dimensions
-from lcdb.ingest.spoc import SPOCLightcurve, read_spoc_lightcurve
+from lcdb.ingest.load import FileStamp, Loader, Outcome, ensure_dimensions, logged
+from lcdb.ingest.product import Lightcurve, Pipeline
+from lcdb.ingest.readers import ALL_KINDS, read_lightcurve
 
-LIGHTCURVE_PATTERN = "*lc.fits"  # SPOC *_lc.fits and 20-s *_fast-lc.fits
+LIGHTCURVE_PATTERN = "*lc.fits"  # SPOC *_lc.fits, 20-s *_fast-lc.fits, QLP *_llc.fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,27 +81,42 @@ def find_lightcurves(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
                 yield file
 
 
-def ingest_spoc(
-    url: str, paths: Sequence[Path], *, replace: bool = False, jobs: int = 1
+def count_files(paths: Iterable[Path]) -> int:
+    """How many files a run will look at (for a progress bar's total)."""
+    return sum(1 for item in find_lightcurves(paths) if not isinstance(item, FileResult))
+
+
+def ingest_lightcurves(
+    url: str,
+    paths: Sequence[Path],
+    *,
+    kinds: Collection[Pipeline] = ALL_KINDS,
+    replace: bool = False,
+    jobs: int = 1,
+    resume: bool = True,
 ) -> Iterator[FileResult]:
-    """Load every SPOC lightcurve under `paths`, yielding one result per file, in order.
+    """Load every lightcurve under `paths`, yielding one result per file, in order.
 
     Files are read in the calling thread (astropy's warnings handling is not thread-safe, and
     reading holds the GIL anyway) while up to `jobs` threads write the files already read,
-    each on its own connection.
+    each on its own connection. With `resume`, files the ingest log has with the same size and
+    modification time are skipped without being opened (an interrupted run picks up where it
+    stopped); `replace` reads and rewrites every file.
     """
     libpq = normalise_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     loaders: queue.SimpleQueue[Loader] = queue.SimpleQueue()
     opened = [psycopg.connect(libpq) for _ in range(max(1, jobs))]
     try:
         dims = ensure_dimensions(opened[0])
+        done = logged(opened[0]) if resume and not replace else {}
+        opened[0].commit()
         for conn in opened:
             loaders.put(Loader(conn, dims))
 
-        def load(lightcurve: SPOCLightcurve) -> FileResult:
+        def load(lightcurve: Lightcurve, stamp: FileStamp) -> FileResult:
             loader = loaders.get()
             try:
-                return load_file(loader, lightcurve, replace=replace)
+                return load_file(loader, lightcurve, replace=replace, stamp=stamp)
             finally:
                 loaders.put(loader)
 
@@ -111,10 +127,7 @@ def ingest_spoc(
                 if isinstance(item, FileResult):
                     window.append(item)
                 else:
-                    try:
-                        window.append(pool.submit(load, read_spoc_lightcurve(item)))
-                    except IngestError as exc:
-                        window.append(FileResult(item, None, exc.reason))
+                    window.append(_submit(pool, load, item, kinds, done))
                 while len(window) > len(opened) or (window and _ready(window[0])):
                     yield _result(window.popleft())
             while window:
@@ -122,6 +135,32 @@ def ingest_spoc(
     finally:
         for conn in opened:
             conn.close()
+
+
+def ingest_spoc(
+    url: str, paths: Sequence[Path], *, replace: bool = False, jobs: int = 1
+) -> Iterator[FileResult]:
+    """SPOC target lightcurves only (see `ingest_lightcurves`)."""
+    return ingest_lightcurves(url, paths, kinds={Pipeline.SPOC}, replace=replace, jobs=jobs)
+
+
+def _submit(
+    pool: ThreadPoolExecutor,
+    load: Callable[[Lightcurve, FileStamp], FileResult],
+    path: Path,
+    kinds: Collection[Pipeline],
+    done: Mapping[str, tuple[int, int]],
+) -> Future[FileResult] | FileResult:
+    try:
+        stamp = FileStamp.of(path)
+    except OSError as exc:
+        return FileResult(path, None, f"cannot read the file ({exc.strerror or exc})")
+    if done.get(stamp.path) == (stamp.size, stamp.mtime_ns):
+        return FileResult(path, Outcome.UNCHANGED, what="already loaded, per the ingest log")
+    try:
+        return pool.submit(load, read_lightcurve(path, kinds), stamp)
+    except IngestError as exc:
+        return FileResult(path, None, exc.reason)
 
 
 def _ready(item: Future[FileResult] | FileResult) -> bool:
@@ -134,21 +173,18 @@ def _result(item: Future[FileResult] | FileResult) -> FileResult:
 
 def load_file(
     loader: Loader,
-    lightcurve: SPOCLightcurve,
+    lightcurve: Lightcurve,
     *,
     replace: bool,
+    stamp: FileStamp | None = None,
 ) -> FileResult:
     """Load one file that has been read; every failure becomes a result naming the reason."""
     path = lightcurve.path
     try:
-        outcome = loader.load(lightcurve, replace=replace)
+        outcome = loader.load(lightcurve, replace=replace, stamp=stamp)
     except IngestError as exc:
         return FileResult(path, None, exc.reason)
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return FileResult(path, None, f"database refused the file: {first}")
-    what = (
-        f"TIC {lightcurve.tic_id} sector {lightcurve.sector} camera {lightcurve.camera} "
-        f"CCD {lightcurve.ccd} {lightcurve.cadence_seconds:g} s"
-    )
-    return FileResult(path, outcome, what=what, points=lightcurve.size)
+    return FileResult(path, outcome, what=lightcurve.describe(), points=lightcurve.size)

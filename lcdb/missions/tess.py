@@ -120,3 +120,27 @@ class TESSQualityFlags(QualityFlagArray):
     def decode(word: int) -> list[str]:
         """Names of the bits set in one flag word, lowest bit first."""
         return [bit.name or str(int(bit)) for bit in TESSQualityBit if int(word) & bit]
+
+
+QLP_QUALITY_FLAGS = "qlp_quality_flags"
+QLP_LOW_PRECISION = (4096, 1 << 30)  # sectors 1-55, 56 and later (lightkurve io/qlp, tess.md)
+
+
+class QLPQualityFlags(TESSQualityFlags):
+    """QLP QUALITY words: SPOC's bit meanings, except QLP's own "low precision" flag.
+
+    A separate identity keeps QLP's flags apart from SPOC's for the same target and FFI
+    observation (one QualityFlagArray per type, observation and target).
+    """
+
+    __mapper_args__ = {"polymorphic_identity": QLP_QUALITY_FLAGS, "polymorphic_load": "inline"}
+
+    @staticmethod
+    def decode(word: int) -> list[str]:
+        names = []
+        for bit in TESSQualityBit:
+            if int(word) & bit:
+                names.append("LowPrecision" if int(bit) == 4096 else bit.name or str(int(bit)))
+        if int(word) & QLP_LOW_PRECISION[1]:
+            names.append("LowPrecision")
+        return names

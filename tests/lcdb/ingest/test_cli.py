@@ -18,7 +18,7 @@ def test_ingest_spoc_loads_a_file_and_reports_it(
     assert main(argv) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        f"loaded    {spoc_lc_file} (TIC 358108509 sector 1 camera 3 CCD 3 120 s, 20076 cadences)",
+        f"loaded    {spoc_lc_file} (spoc TIC 358108509 sector 1 camera 3 CCD 3 120 s, 20076 cadences)",
         "ingest spoc: 1 loaded, 0 unchanged, 0 replaced, 0 failed",
     ]
     assert main(argv) == 0

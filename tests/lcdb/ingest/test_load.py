@@ -150,7 +150,9 @@ def test_broken_files_leave_nothing_and_the_others_load(
     assert outcome["good_lc.fits"].outcome is Outcome.LOADED
     assert "truncated" in (outcome["cut_lc.fits"].reason or "")
     assert outcome["nopdc_lc.fits"].reason == "LIGHTCURVE has no column PDCSAP_FLUX"
-    assert "CADENCENO differs" in (outcome["clash_lc.fits"].reason or "")
+    assert "that the stored observation of sector 1 camera 3 CCD 3 at 120 s does not have" in (
+        outcome["clash_lc.fits"].reason or ""
+    )
     assert targets(migrated_database_url) == {TIC, 444}
     assert counts(migrated_database_url)["dataset"] == 4
     summary = Summary(tuple(results))

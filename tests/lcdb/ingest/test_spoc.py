@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from lcdb.ingest.errors import IngestError, MissingColumn, NotSPOCLightcurve, UnreadableFile
+from lcdb.ingest.errors import IngestError, MissingColumn, NotALightcurve, UnreadableFile
 from lcdb.ingest.spoc import SPOC_OPTIMAL_APERTURE, read_spoc_lightcurve
 from tests.lcdb.ingest.variants import truncated, variant
 
@@ -18,30 +18,49 @@ def test_reads_the_real_file_as_astropy_does(spoc_lc_file: Path) -> None:
     assert (lc.tic_id, lc.sector, lc.camera, lc.ccd) == (358108509, 1, 3, 3)
     assert lc.cadence_seconds == 120.0
     assert lc.orbit_number == 9
-    assert lc.aperture == SPOC_OPTIMAL_APERTURE
+    assert [(f.aperture, f.processing, f.derived_from) for f in lc.fluxes] == [
+        (SPOC_OPTIMAL_APERTURE, None, None),
+        (SPOC_OPTIMAL_APERTURE, "PDC", 0),
+    ]
+    sap, pdc = lc.fluxes
     assert lc.size == 20076
     with fits.open(spoc_lc_file) as hdus:
         data = hdus[1].data
         expected = {
             "cadences": (data["CADENCENO"], np.int64),
             "time": (data["TIME"], np.float64),
-            "sap_flux": (data["SAP_FLUX"], np.float64),
-            "sap_flux_err": (data["SAP_FLUX_ERR"], np.float64),
-            "pdcsap_flux": (data["PDCSAP_FLUX"], np.float64),
-            "pdcsap_flux_err": (data["PDCSAP_FLUX_ERR"], np.float64),
+            "sap.values": (data["SAP_FLUX"], np.float64),
+            "sap.errors": (data["SAP_FLUX_ERR"], np.float64),
+            "pdc.values": (data["PDCSAP_FLUX"], np.float64),
+            "pdc.errors": (data["PDCSAP_FLUX_ERR"], np.float64),
             "quality": (data["QUALITY"], np.int32),
         }
         for field, (column, dtype) in expected.items():
-            values = getattr(lc, field)
+            owner, _, name = field.rpartition(".")
+            values = getattr({"": lc, "sap": sap, "pdc": pdc}[owner], name)
             assert values.dtype == dtype, field
             assert not values.flags.writeable, field
             np.testing.assert_array_equal(values, np.asarray(column, dtype=dtype), err_msg=field)
     assert int(np.isfinite(lc.time).sum()) == 19261  # NaN times are kept where there is no data
-    assert lc.metadata.procver == "spoc-3.3.36-20180925"
-    assert lc.metadata.data_release == 1
-    assert lc.metadata.tessmag == pytest.approx(14.331, abs=1e-3)
-    assert lc.metadata.cdpp1_0 == pytest.approx(4944.408, abs=1e-3)
-    assert lc.metadata.pdc_method == "MAP"
+    with fits.open(spoc_lc_file) as hdus:
+        primary, header = hdus[0].header, hdus[1].header
+    assert lc.info.pipeline == "spoc"
+    assert lc.info.values_unit == "electron/s"
+    assert lc.info.pipeline_version == primary["PROCVER"] == "spoc-3.3.36-20180925"
+    assert lc.info.data_release == primary["DATA_REL"] == 1
+    assert lc.info.pdc_method == header["PDCMETHD"] == "MAP"
+    assert (lc.info.crowding, lc.info.flux_fraction) == (header["CROWDSAP"], header["FLFRCSAP"])
+    assert lc.target.magnitude == pytest.approx(14.331, abs=1e-3)
+    assert (lc.target.ra, lc.target.dec) == (primary["RA_OBJ"], primary["DEC_OBJ"])
+    assert (lc.target.pmra, lc.target.pmdec) == (primary["PMRA"], primary["PMDEC"])
+    assert (lc.target.teff, lc.target.logg, lc.target.radius) == (
+        primary["TEFF"],
+        primary["LOGG"],
+        primary["RADIUS"],
+    )
+    assert pdc.cdpp == (header["CDPP0_5"], header["CDPP1_0"], header["CDPP2_0"])
+    assert pdc.cdpp[1] == pytest.approx(4944.408, abs=1e-3)
+    assert sap.cdpp == (None, None, None)
 
 
 def test_truncated_file_is_unreadable(spoc_lc_file: Path, tmp_path: Path) -> None:
@@ -76,13 +95,13 @@ def test_missing_file_is_unreadable(tmp_path: Path) -> None:
 def test_image_fits_is_not_a_spoc_lightcurve(tmp_path: Path) -> None:
     image = tmp_path / "image_lc.fits"
     fits.PrimaryHDU(np.zeros((4, 4), dtype=np.float32)).writeto(image)
-    with pytest.raises(NotSPOCLightcurve, match="TELESCOP"):
+    with pytest.raises(NotALightcurve, match="TELESCOP"):
         read_spoc_lightcurve(image)
 
 
 def test_other_telescope_is_not_a_spoc_lightcurve(spoc_lc_file: Path, tmp_path: Path) -> None:
     kepler = variant(spoc_lc_file, tmp_path / "kepler_lc.fits", telescope="Kepler")
-    with pytest.raises(NotSPOCLightcurve, match="'Kepler'"):
+    with pytest.raises(NotALightcurve, match="'Kepler'"):
         read_spoc_lightcurve(kepler)
 
 

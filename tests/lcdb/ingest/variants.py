@@ -82,3 +82,76 @@ def variant(
             )
             fits.HDUList([primary, rebuilt, hdus[2].copy()]).writeto(target, overwrite=True)
     return target
+
+
+def qlp_file(
+    target: Path,
+    *,
+    tic: int,
+    sector: int = 1,
+    camera: int = 1,
+    ccd: int = 2,
+    cadences: np.ndarray | None = None,
+    era: str = "KSPSAP",
+    drop: str | None = None,
+    seed: int = 0,
+) -> Path:
+    """A QLP HLSP lightcurve in the published layout (tess.md 2.2), with random values.
+
+    No QLP file ships in any package, so the layout is written from the format description;
+    values are random and returned through the file itself (tests read them back with astropy).
+    """
+    rng = np.random.default_rng(seed)
+    cadences = np.arange(1000, 1100, dtype=np.int32) if cadences is None else cadences
+    n = cadences.size
+    primary = fits.PrimaryHDU()
+    for key, value in {
+        "TELESCOP": "TESS",
+        "ORIGIN": "MIT/QLP",
+        "TICID": tic,
+        "SECTOR": sector,
+        "CAMERA": camera,
+        "CCD": ccd,
+        "RA_OBJ": 84.291190,
+        "DEC_OBJ": -80.469170,
+        "TESSMAG": 10.5,
+        "TEFF": 5800.0,
+        "LOGG": 4.4,
+        "MH": 0.1,
+        "RADIUS": 1.02,
+    }.items():
+        primary.header[key] = value
+    time = 1325.3 + (cadences - cadences[0]) / 48.0
+    time[::17] = np.nan
+    quality = np.zeros(n, dtype=np.int32)
+    quality[::11] = 4096
+    quality[::13] |= 32
+    flux_names = {
+        "KSPSAP": ("KSPSAP_FLUX", "KSPSAP_FLUX_ERR", "KSPSAP_FLUX_SML", "KSPSAP_FLUX_LAG"),
+        "DET": ("DET_FLUX", "DET_FLUX_ERR", "DET_FLUX_SML", "DET_FLUX_LAG"),
+    }[era]
+    columns = [
+        fits.Column("TIME", "D", unit="BJD - 2457000, days", array=time),
+        fits.Column("CADENCENO", "J", array=cadences),
+        fits.Column("SAP_FLUX", "E", array=1 + 0.01 * rng.standard_normal(n)),
+        *[fits.Column(name, "E", array=1 + 0.001 * rng.standard_normal(n)) for name in flux_names],
+        fits.Column("QUALITY", "J", array=quality),
+        fits.Column("ORBITID", "J", array=np.where(np.arange(n) < n // 2, 9, 10)),
+        fits.Column("SAP_X", "E", array=rng.uniform(0, 2048, n)),
+        fits.Column("SAP_Y", "E", array=rng.uniform(0, 2048, n)),
+        fits.Column("SAP_BKG", "E", array=rng.standard_normal(n)),
+        fits.Column("SAP_BKG_ERR", "E", array=np.abs(rng.standard_normal(n))),
+    ]
+    table = fits.BinTableHDU.from_columns([c for c in columns if c.name != drop])
+    table.name = "LIGHTCURVE"
+    for key, value in {
+        "TIMEREF": "SOLARSYSTEM",
+        "TIMESYS": "TDB",
+        "BJDREFI": 2457000,
+        "BJDREFF": 0.0,
+        "TIMEUNIT": "d",
+    }.items():
+        table.header[key] = value
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fits.HDUList([primary, table]).writeto(target, overwrite=True)
+    return target
