@@ -11,8 +11,9 @@ from importlib.metadata import PackageNotFoundError, version
 from lcdb import cli as db_cli
 from lcdb import migrate
 from lcdb.db import database_url
+from lcdb.demo.population import BASE_QLP, BASE_SPOC
 from lcdb.errors import LcdbError, MigrationError
-from lcdb.ingest.cli import add_ingest_commands
+from lcdb.ingest.cli import DEFAULT_JOBS, add_ingest_commands
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
 from tap_service.settings import (
     ENV_BASE_URL,
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_cli.add_db_commands(commands)
     add_ingest_commands(commands)
     add_serve_command(commands)
+    add_demo_command(commands)
     return parser
 
 
@@ -88,30 +90,116 @@ def service_settings(args: argparse.Namespace, database: DatabaseSettings) -> Se
 
 
 def run_serve(args: argparse.Namespace, database: DatabaseSettings) -> int:
+    with database_url(database) as url:
+        prepare_schema(url, database)
+        serve(args, service_settings(args, database), url)
+    return 0
+
+
+def prepare_schema(url: str, database: DatabaseSettings) -> None:
+    """Migrate the embedded server; refuse an external database that is not at the head."""
+    if database.embedded:
+        migrate.upgrade(url)
+    elif migrate.current(url) != migrate.head():
+        raise MigrationError(
+            f"the database is at schema revision {migrate.current(url) or 'none'}, "
+            f"the service needs {migrate.head()}: run `lcdb-tap db upgrade` first"
+        )
+
+
+def serve(args: argparse.Namespace, settings: Settings, url: str) -> None:
+    """Serve TAP until Ctrl-C (uvicorn handles the signal and returns)."""
     import uvicorn
 
     from tap_service.app import create_app
 
-    settings = service_settings(args, database)
-    with database_url(database) as url:
-        if database.embedded:
-            migrate.upgrade(url)
-        elif migrate.current(url) != migrate.head():
-            raise MigrationError(
-                f"the database is at schema revision {migrate.current(url) or 'none'}, "
-                f"the service needs {migrate.head()}: run `lcdb-tap db upgrade` first"
-            )
-        shown = settings.base_url or f"http://{args.host}:{args.port}/tap"
-        print(f"lcdb-tap: serving TAP on {shown}", flush=True)
-        uvicorn.run(
-            create_app(settings, url),
-            host=args.host,
-            port=args.port,
-            server_header=False,
-            proxy_headers=True,
-            log_level="info",
-        )
+    print(f"lcdb-tap: serving TAP on {shown_url(args, settings)}", flush=True)
+    uvicorn.run(
+        create_app(settings, url),
+        host=args.host,
+        port=args.port,
+        server_header=False,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def shown_url(args: argparse.Namespace, settings: Settings) -> str:
+    return settings.base_url or f"http://{args.host}:{args.port}/tap"
+
+
+def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="build and load a demo TESS archive, then serve it",
+        description="Serve a demo archive on http://HOST:PORT/tap: real TESS SPOC lightcurves "
+        "(fetched once from PyPI packages that ship them) and a synthetic population of QLP "
+        "and SPOC 2-min lightcurves on the real footprints of sectors 1 and 2. The first start "
+        f"builds the files under ${ENV_HOME}/demo/files and loads them into an embedded "
+        f"PostgreSQL of the demo's own (${ENV_HOME}/demo), apart from any other archive; "
+        "later starts reuse both. With --database-url (or "
+        f"{ENV_DATABASE_URL}) the demo is loaded into that database instead, which must be "
+        "at the latest schema revision. Ctrl-C stops the service and the embedded database.",
+    )
+    demo.add_argument(
+        "--database-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,  # keep a URL given before the command
+        help=f"load into and serve this PostgreSQL (overrides {ENV_DATABASE_URL}; "
+        "default: the demo's own embedded server)",
+    )
+    demo.add_argument(
+        "--size",
+        type=_positive_float,
+        default=1.0,
+        help="scale of the synthetic part: 1 (default) is about "
+        f"{BASE_QLP} QLP and {BASE_SPOC} SPOC 2-min lightcurves",
+    )
+    add_serving_options(demo)
+    demo.set_defaults(handler=run_demo)
+
+
+def run_demo(args: argparse.Namespace, database: DatabaseSettings) -> int:
+    from lcdb.demo.archive import Request
+    from lcdb.demo.run import demo_database, demo_files, prepare_demo
+
+    target = demo_database(database)
+    with database_url(target) as url:
+        prepare_schema(url, target)
+        prepare_demo(url, demo_files(database), Request(size=args.size), _say, jobs=DEFAULT_JOBS)
+        settings = service_settings(args, target)
+        for line in demo_usage(shown_url(args, settings)):
+            print(line, flush=True)
+        serve(args, settings, url)
     return 0
+
+
+def demo_usage(tap_url: str) -> list[str]:
+    """The three ways in that the demo prints: pyvo, curl, TOPCAT."""
+    query = "SELECT TOP 10 name, ra, dec, magnitude FROM lcdb.target ORDER BY magnitude"
+    count = "SELECT+COUNT(*)+AS+lightcurves+FROM+lcdb.dataset"
+    return [
+        f"lcdb-tap demo: the demo archive is served at {tap_url}",
+        "  - in Python with pyvo:",
+        "        import pyvo",
+        f'        tap = pyvo.dal.TAPService("{tap_url}")',
+        f'        print(tap.search("{query}").to_table())',
+        "  - with curl:",
+        f"        curl '{tap_url}/sync?LANG=ADQL&RESPONSEFORMAT=csv&QUERY={count}'",
+        "  - in TOPCAT: VO > Table Access Protocol (TAP) Query, then enter the TAP URL",
+        f"        {tap_url}",
+    ]
+
+
+def _say(message: str) -> None:
+    print(f"lcdb-tap demo: {message}", flush=True)
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,13 +1,13 @@
 """Sector timelines for the demo: cadence grids, the downlink gap, and spacecraft events.
 
-Every number that shapes a sector comes from a real product or tess-point: the mid-sector
-time from tess-point's pointing table; the layout around it from the real sector 1 SPOC file
-(TSTART 14.36 d before tess-point's mid-time, a 1.13-d downlink gap ending at it, 20,076
-two-minute rows); momentum dumps every 2.5 d as in sector 1; the SPOC product timestamps and
-spacecraft configuration ids of sectors 1-3 from MAST file names. Events that happen to the
-spacecraft or a camera (dumps, a manual-exclude interval, scattered light near perigee) are
-drawn once per sector or camera, so every target on that camera shares them, as in real data.
-Quality bits have their SPOC meanings (`/work/shared/tess.md` section 2.4).
+The demo uses sectors 1 and 2, the sectors of its real files, and takes each sector's shape
+from those files: start time (TSTART), first CADENCENO, number of 2-minute rows and the rows of
+the downlink gap, plus the product timestamp and spacecraft configuration of the file names.
+So synthetic and real lightcurves of a CCD share their cadences, as real products do.
+Momentum dumps come every 2.5 d as in both files. Events that happen to the spacecraft or a
+camera (dumps, manual excludes, scattered light near perigee) are drawn once per sector or
+camera, so every target on that camera shares them. Quality bits have their SPOC meanings
+(`/work/shared/tess.md` section 2.4).
 """
 
 from __future__ import annotations
@@ -20,13 +20,9 @@ BTJD_EPOCH = 2457000.0
 TWO_MINUTES = 120.0  # s, target cadence in sectors 1-26
 FFI_CADENCE = 1800.0  # s, full-frame images in sectors 1-26
 DAY = 86400.0
-START_BEFORE_MID = 14.36  # d, sector 1: TSTART 1325.29 vs tess-point mid-time 1339.65
-GAP_LENGTH = 1.13  # d, sector 1's downlink gap (815 two-minute rows), ending at the mid-time
-DUMP_PERIOD = 2.5  # d, momentum dumps in sector 1
-FIRST_DUMP_AFTER = 2.545  # d after an orbit starts
-DUMP_LENGTH = 16.0 / 1440.0  # d, the 8 two-minute rows a dump flags in sector 1
-S1_START = 1325.2934  # TJD of sector 1's first 2-min cadence (start of exposure)
-S1_FIRST_CADENCE = 70444  # its CADENCENO
+DUMP_PERIOD = 2.5  # d, momentum dumps in sectors 1 and 2
+FIRST_DUMP_AFTER = 2.53  # d after an orbit starts (another one opens the orbit)
+DUMP_LENGTH = 16.0 / 1440.0  # d, the 8 two-minute rows a dump flags
 
 # SPOC quality bits (value, as in the QUALITY column)
 ATTITUDE_TWEAK = 1
@@ -46,22 +42,24 @@ SCATTER_MAX_DAYS = {1: 2.0, 2: 1.2, 3: 0.6, 4: 0.4}  # camera 1 looks closest to
 
 @dataclass(frozen=True, slots=True)
 class SectorSpec:
-    """Facts of a real sector that its products' names and sizes show."""
+    """Facts of a real sector, read from its SPOC products (names and 2-min lightcurves)."""
 
     sector: int
     product_stamp: str  # the YYYYDDDHHMMSS in SPOC product names
     scconfig: int  # spacecraft configuration id in SPOC product names
+    tstart: float  # TJD: start of the first 2-min exposure (primary TSTART)
+    first_cadence: int  # its CADENCENO
     two_minute_rows: int
+    gap_rows: tuple[int, int]  # first and last row of the downlink gap (TIME NaN)
 
     @property
     def first_orbit(self) -> int:
         return 2 * self.sector + 7  # POC orbit numbering, sectors 1-29
 
 
-SECTOR_SPECS = {
-    1: SectorSpec(1, "2018206045859", 120, 20076),
-    2: SectorSpec(2, "2018234235059", 121, 19737),
-    3: SectorSpec(3, "2018263035959", 123, 19692),
+SECTOR_SPECS = {  # from the real files in `real.py` (altaipony S1, eleanor S2)
+    1: SectorSpec(1, "2018206045859", 120, 1325.293656167129, 70444, 20076, (9524, 10338)),
+    2: SectorSpec(2, "2018234235059", 121, 1354.101978098092, 91186, 19737, (9397, 10434)),
 }
 DEMO_SECTORS = tuple(SECTOR_SPECS)
 
@@ -94,6 +92,7 @@ class Sector:
     dumps: tuple[float, ...]
     coarse_dumps: tuple[float, ...]  # dumps that begin with a coarse-pointing cadence
     manual_exclude: Interval | None
+    excluded_rows: np.ndarray  # 2-min rows flagged one by one (about 1 %, as in sector 1)
     attitude_tweak: float
     cameras: dict[int, CameraEvents]
     date_obs: str  # `start` and `stop` as UTC calendar dates, for headers
@@ -113,16 +112,17 @@ class Sector:
         """(CADENCENO, mid-exposure TJD) of every 2-min row, the gap's rows included."""
         rows = np.arange(self.spec.two_minute_rows)
         step = TWO_MINUTES / DAY
-        first = S1_FIRST_CADENCE + round((self.start - S1_START) / step)
-        return (first + rows).astype(np.int64), self.start + (rows + 0.5) * step
+        return (self.spec.first_cadence + rows).astype(np.int64), self.start + (rows + 0.5) * step
 
     def ffi_grid(self) -> tuple[np.ndarray, np.ndarray]:
-        """(cadence number, mid-exposure TJD) of every FFI; none are taken in the gap."""
+        """(cadence number, mid-exposure TJD) of every FFI; none are taken in the gap.
+
+        FFIs are numbered from sector 1's first, so numbers grow across sectors."""
         step = FFI_CADENCE / DAY
         index = np.arange(int((self.stop - self.start) / step))
         mid = self.start + (index + 0.5) * step
         keep = ~self.gap.contains(mid)
-        first = round((self.start - S1_START) / step) + 1  # sector 1's first FFI is number 1
+        first = round((self.start - SECTOR_SPECS[1].tstart) / step) + 1
         return (first + index[keep]).astype(np.int64), mid[keep]
 
     def orbit_ids(self, times: np.ndarray) -> np.ndarray:
@@ -137,16 +137,17 @@ class Sector:
         return np.interp(times, self.earth_times, projected) * light_day_per_au
 
 
-def build_sector(spec: SectorSpec, midtime_jd: float, seed: int) -> Sector:
+def build_sector(spec: SectorSpec, seed: int) -> Sector:
     """The timeline of a sector, deterministic in (`seed`, sector)."""
     rng = np.random.default_rng([seed, spec.sector, 0])
-    mid = midtime_jd - BTJD_EPOCH
-    start = round(mid - START_BEFORE_MID, 4)
-    stop = start + spec.two_minute_rows * TWO_MINUTES / DAY
-    gap = Interval(mid - GAP_LENGTH, mid)
+    step = TWO_MINUTES / DAY
+    start = spec.tstart
+    stop = start + spec.two_minute_rows * step
+    gap = Interval(start + spec.gap_rows[0] * step, start + (spec.gap_rows[1] + 1) * step)
     orbits = (Interval(start, gap.start), Interval(gap.stop, stop))
-    dumps = [orbits[1].start]  # as in sector 1, a dump opens the second orbit
+    dumps: list[float] = []
     for orbit in orbits:
+        dumps.append(orbit.start)
         dumps += list(np.arange(orbit.start + FIRST_DUMP_AFTER, orbit.stop, DUMP_PERIOD))
     dumps.sort()
     coarse = tuple(float(t) for t in dumps if rng.random() < 0.3)
@@ -154,6 +155,7 @@ def build_sector(spec: SectorSpec, midtime_jd: float, seed: int) -> Sector:
     if rng.random() < 0.7:
         begin = rng.uniform(start + 1.0, stop - 3.0)
         excluded = Interval(begin, begin + rng.uniform(0.3, 2.0))
+    excluded_rows = np.flatnonzero(rng.random(spec.two_minute_rows) < 0.01)
     cameras = {camera: _camera_events(rng, orbits, camera) for camera in range(1, 5)}
     earth_times = np.arange(start - 1.0, stop + 1.0, 0.25)
     return Sector(
@@ -164,6 +166,7 @@ def build_sector(spec: SectorSpec, midtime_jd: float, seed: int) -> Sector:
         dumps=tuple(float(t) for t in dumps),
         coarse_dumps=coarse,
         manual_exclude=excluded,
+        excluded_rows=excluded_rows,
         attitude_tweak=float(rng.uniform(start, stop)),
         cameras=cameras,
         date_obs=_utc(start),
@@ -203,9 +206,11 @@ def _utc(tjd: float) -> str:
     return str(Time(tjd + BTJD_EPOCH, format="jd", scale="tdb").utc.isot) + "Z"
 
 
-def spoc_quality(sector: Sector, camera: int, times: np.ndarray) -> np.ndarray:
-    """SPOC QUALITY of a 2-min grid on `camera`: the spacecraft and camera events' bits."""
+def spoc_quality(sector: Sector, camera: int) -> np.ndarray:
+    """SPOC QUALITY of the 2-min grid on `camera`: the spacecraft and camera events' bits."""
+    _, times = sector.two_minute_grid()
     quality = np.zeros(times.shape, dtype=np.int32)
+    quality[sector.excluded_rows] |= MANUAL_EXCLUDE
     quality[sector.gap.contains(times)] |= EARTH_POINT | MANUAL_EXCLUDE
     half = TWO_MINUTES / DAY / 2.0
     for dump in sector.dumps:
@@ -229,8 +234,9 @@ def spoc_quality(sector: Sector, camera: int, times: np.ndarray) -> np.ndarray:
     return quality
 
 
-def qlp_quality(sector: Sector, camera: int, times: np.ndarray) -> np.ndarray:
-    """QLP QUALITY of an FFI grid: dumps, exclusions, stray light; 4096 = low precision."""
+def qlp_quality(sector: Sector, camera: int) -> np.ndarray:
+    """QLP QUALITY of the FFI grid: dumps, exclusions, stray light; 4096 = low precision."""
+    _, times = sector.ffi_grid()
     quality = np.zeros(times.shape, dtype=np.int32)
     half = FFI_CADENCE / DAY / 2.0
     for dump in sector.dumps:

@@ -117,7 +117,7 @@ def simulate_spoc(
     cadenceno, tjd = sector.two_minute_grid()
     timecorr = sector.barycentric_correction(tjd, star.ra, star.dec)
     time = tjd + timecorr
-    quality = spoc_quality(sector, placement.camera, tjd)
+    quality = spoc_quality(sector, placement.camera)
     gap = sector.gap.contains(tjd)
     extra = scattered_light(sector, placement.camera, tjd)
     sigma = relative_noise(star.tmag, TWO_MINUTES, extra)
@@ -198,7 +198,7 @@ def simulate_qlp(
         sap_flux=_f4(1.0 + raw + shared + systematics),
         kspsap_flux=_f4(1.0 + detrended + shared),
         kspsap_flux_err=_f4(sigma),
-        quality=qlp_quality(sector, placement.camera, tjd),
+        quality=qlp_quality(sector, placement.camera),
         orbitid=sector.orbit_ids(tjd).astype(np.int32),
         sap_x=_f4(placement.column + rng.standard_normal(tjd.size) * jitter),
         sap_y=_f4(placement.row + rng.standard_normal(tjd.size) * jitter),

@@ -1,0 +1,37 @@
+"""Fixtures for the demo generator: tess-point footprints, sector timelines, a star or two."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pytest
+
+from lcdb.demo.fits_writer import Writer
+from lcdb.demo.sectors import DEMO_SECTORS, SECTOR_SPECS, Sector, build_sector
+from lcdb.demo.sky import TWO_MINUTE_MAGNITUDES, Footprints, Target, draw_targets
+
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def footprints() -> Footprints:
+    return Footprints(DEMO_SECTORS)
+
+
+@pytest.fixture(scope="session")
+def sectors() -> dict[int, Sector]:
+    return {n: build_sector(SECTOR_SPECS[n], SEED) for n in DEMO_SECTORS}
+
+
+@pytest.fixture(scope="session")
+def writer(sectors: dict[int, Sector]) -> Writer:
+    return Writer(sectors, datetime.date(2026, 11, 23))
+
+
+@pytest.fixture(scope="session")
+def targets(footprints: Footprints) -> list[Target]:
+    """A dozen targets, the first of them in both sectors."""
+    stream = draw_targets(footprints, np.random.default_rng(SEED), TWO_MINUTE_MAGNITUDES, set())
+    drawn = [next(stream) for _ in range(12)]
+    return sorted(drawn, key=lambda target: -len(target.placements))
