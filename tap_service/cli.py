@@ -174,18 +174,22 @@ def run_demo(args: argparse.Namespace, database: DatabaseSettings) -> int:
     return 0
 
 
+DEMO_QUERY = "SELECT TOP 10 name, ra, dec, magnitude FROM lcdb.target ORDER BY magnitude"
+DEMO_COUNT_URL = (
+    "/sync?LANG=ADQL&RESPONSEFORMAT=csv&QUERY=SELECT+COUNT(*)+AS+lightcurves+FROM+lcdb.dataset"
+)
+
+
 def demo_usage(tap_url: str) -> list[str]:
     """The three ways in that the demo prints: pyvo, curl, TOPCAT."""
-    query = "SELECT TOP 10 name, ra, dec, magnitude FROM lcdb.target ORDER BY magnitude"
-    count = "SELECT+COUNT(*)+AS+lightcurves+FROM+lcdb.dataset"
     return [
         f"lcdb-tap demo: the demo archive is served at {tap_url}",
         "  - in Python with pyvo:",
         "        import pyvo",
         f'        tap = pyvo.dal.TAPService("{tap_url}")',
-        f'        print(tap.search("{query}").to_table())',
+        f'        print(tap.search("{DEMO_QUERY}").to_table())',
         "  - with curl:",
-        f"        curl '{tap_url}/sync?LANG=ADQL&RESPONSEFORMAT=csv&QUERY={count}'",
+        f"        curl '{tap_url}{DEMO_COUNT_URL}'",
         "  - in TOPCAT: VO > Table Access Protocol (TAP) Query, then enter the TAP URL",
         f"        {tap_url}",
     ]

