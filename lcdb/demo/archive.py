@@ -8,9 +8,8 @@ The tree under `root` (by default ``$LCDB_HOME/demo/files``):
     targets.csv              the synthetic stars' catalogue (tic_id, ra, dec, tmag, ...)
     demo.json                written last: what was generated (version, size, seed, counts)
 
-A start whose `demo.json` matches the request skips generation. Loading goes through
-`lcdb.ingest`, whose log skips files already loaded with the same size and modification time,
-so a second start reads nothing and an interrupted first start resumes where it stopped.
+A start whose `demo.json` matches the request reuses the files (`reusable`); otherwise
+`generate` writes them, handing them over in chunks so that loading can begin at once.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import csv
 import datetime
 import json
 import shutil
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +33,7 @@ from lcdb.demo.synthetic import simulate_qlp, simulate_spoc
 DEMO_VERSION = 1  # bump whenever the generator writes different files for the same request
 DEFAULT_SEED = 20180725  # the day TESS science operations began
 STAMP = "demo.json"
+CHUNK = 200  # files handed to the loader at a time while generating
 CATALOGUE = "targets.csv"
 CATALOGUE_COLUMNS = ("tic_id", "ra", "dec", "tmag", "teff", "logg", "mh", "radius")
 Report = Callable[[str], None]
@@ -54,49 +53,40 @@ class Request:
         return Counts.for_size(self.size)
 
 
-@dataclass(frozen=True, slots=True)
-class DemoFiles:
-    """The files of a built demo archive."""
-
-    root: Path
-    synthetic: tuple[Path, ...]
-    real: tuple[Path, ...]
-    catalogue: Path
-    generated: bool  # made by this call (False: reused from an earlier start)
-    problems: tuple[str, ...]  # why real files are missing, if they are
-
-    @property
-    def lightcurves(self) -> tuple[Path, ...]:
-        return (*self.real, *self.synthetic)
-
-
-def build_files(root: Path, request: Request, report: Report) -> DemoFiles:
-    """The demo files under `root`: reused when `demo.json` matches `request`, else made."""
+def fetch_real(root: Path, report: Report) -> tuple[Path, ...]:
+    """The real files under ``root/real``, fetched if needed; a missing one is reported."""
     fetched = fetch_all(REAL_FILES, root / "real")
     for problem in fetched.problems:
         report(f"real TESS files could not be fetched, continuing without them: {problem}")
+    return fetched.paths
+
+
+def reusable(root: Path, request: Request) -> tuple[Path, ...] | None:
+    """The synthetic files of an earlier start for the same request, or None."""
     stamp = root / STAMP
-    if stamp.is_file() and _stamp_matches(stamp, request):
-        synthetic = tuple(sorted([*root.glob("spoc/*/*_lc.fits"), *root.glob("qlp/*/*_llc.fits")]))
-        recorded = json.loads(stamp.read_text())["files"]
-        if len(synthetic) == recorded:
-            report(f"reusing the demo files in {root}")
-            return DemoFiles(
-                root, synthetic, fetched.paths, root / CATALOGUE, False, fetched.problems
-            )
-    started = time.monotonic()
-    counts = request.counts
-    report(
-        f"generating about {counts.qlp} QLP and {counts.spoc} SPOC 2-min synthetic lightcurves "
-        f"(sectors {', '.join(map(str, request.sectors))}) in {root}"
-    )
-    synthetic = generate(root, request)
-    report(f"generated {len(synthetic)} files in {time.monotonic() - started:.1f} s")
-    return DemoFiles(root, synthetic, fetched.paths, root / CATALOGUE, True, fetched.problems)
+    try:
+        recorded = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return None
+    expected = {**asdict(request), "sectors": list(request.sectors)}
+    if any(recorded.get(key) != value for key, value in expected.items()):
+        return None
+    synthetic = tuple(sorted([*root.glob("spoc/*/*_lc.fits"), *root.glob("qlp/*/*_llc.fits")]))
+    return synthetic if len(synthetic) == recorded.get("files") else None
 
 
-def generate(root: Path, request: Request) -> tuple[Path, ...]:
-    """Write the synthetic files and the catalogue, then the stamp; returns the files."""
+def generate(
+    root: Path,
+    request: Request,
+    ready: Callable[[tuple[Path, ...]], None] = lambda _: None,
+    *,
+    chunk: int = CHUNK,
+) -> tuple[Path, ...]:
+    """Write the catalogue, then the synthetic files, then the stamp; returns the files.
+
+    `ready` gets the files in chunks as they are written, so loading can start before the
+    last file exists.
+    """
     stamp = root / STAMP
     stamp.unlink(missing_ok=True)  # from here on the tree is incomplete until rewritten
     for stale in ("spoc", "qlp"):
@@ -105,13 +95,19 @@ def generate(root: Path, request: Request) -> tuple[Path, ...]:
     footprints = Footprints(request.sectors)
     reserved = {real.tic_id for real in REAL_FILES}
     members = draw_population(footprints, request.counts, request.seed, reserved)
-    writer = Writer(sectors, datetime.date.today())
-    written = [
-        path
-        for member in members
-        for path in _write_member(root, member, sectors, writer, request.seed)
-    ]
     write_catalogue(root / CATALOGUE, members)
+    writer = Writer(sectors, datetime.date.today())
+    written: list[Path] = []
+    pending: list[Path] = []
+    for member in members:
+        pending += _write_member(root, member, sectors, writer, request.seed)
+        if len(pending) >= chunk:
+            ready(tuple(pending))
+            written += pending
+            pending = []
+    if pending:
+        ready(tuple(pending))
+        written += pending
     record = {**asdict(request), "sectors": list(request.sectors), "files": len(written)}
     partial = stamp.with_name(STAMP + ".partial")
     partial.write_text(json.dumps(record, indent=2) + "\n")
@@ -154,12 +150,3 @@ def write_catalogue(path: Path, members: Sequence[Member]) -> None:
 def _directory(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _stamp_matches(stamp: Path, request: Request) -> bool:
-    try:
-        recorded = json.loads(stamp.read_text())
-    except (OSError, ValueError):
-        return False
-    expected = {**asdict(request), "sectors": list(request.sectors)}
-    return all(recorded.get(key) == value for key, value in expected.items())

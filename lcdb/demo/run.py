@@ -8,9 +8,12 @@ Given a database URL it loads into that database instead (the files stay local).
 from __future__ import annotations
 
 import dataclasses
+import itertools
+from collections.abc import Iterable
 from pathlib import Path
 
-from lcdb.demo.archive import Report, Request, build_files
+from lcdb.demo.archive import CATALOGUE, Report, Request, fetch_real, reusable
+from lcdb.demo.background import generated_chunks
 from lcdb.demo.loading import Loaded, load_demo
 from lcdb.settings import DatabaseSettings
 
@@ -31,5 +34,18 @@ def demo_files(settings: DatabaseSettings) -> Path:
 def prepare_demo(url: str, root: Path, request: Request, report: Report, *, jobs: int) -> Loaded:
     """Build the files (or reuse them) and load them into the database at `url`."""
     root.mkdir(parents=True, exist_ok=True)
-    files = build_files(root, request, report)
-    return load_demo(url, files, report, jobs=jobs)
+    real = fetch_real(root, report)
+    synthetic = reusable(root, request)
+    batches: Iterable[tuple[Path, ...]]
+    if synthetic is not None:
+        report(f"reusing the demo files in {root}")
+        batches = [(*real, *synthetic)]
+    else:
+        counts = request.counts
+        report(
+            f"generating about {counts.qlp} QLP and {counts.spoc} SPOC 2-min synthetic "
+            f"lightcurves (sectors {', '.join(map(str, request.sectors))}) in {root}, "
+            "loading them as they are written"
+        )
+        batches = itertools.chain([real], generated_chunks(root, request))
+    return load_demo(url, batches, root / CATALOGUE, report, replace=synthetic is None, jobs=jobs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -11,10 +10,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from lcdb.demo.archive import CATALOGUE, STAMP, Request, build_files
+from lcdb.demo.archive import CATALOGUE, Request, generate, reusable
+from lcdb.demo.background import GenerationError, generated_chunks
 from lcdb.demo.loading import load_demo
 from lcdb.demo.real import REAL_FILES
-from lcdb.ingest.load import Outcome
 
 TINY = Request(size=0.005)  # 15 QLP and 2 SPOC lightcurves
 
@@ -40,46 +39,67 @@ def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
 @pytest.fixture(scope="module")
 def tiny_root(real_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = seeded_root(tmp_path_factory.mktemp("demo"), real_files)
-    build_files(root, TINY, lambda _: None)
+    generate(root, TINY)
     return root
 
 
-def test_files_are_built_once_and_reused(tiny_root: Path) -> None:
-    messages: list[str] = []
-    files = build_files(tiny_root, TINY, messages.append)
-    assert not files.generated and messages == [f"reusing the demo files in {tiny_root}"]
-    spoc = [p for p in files.synthetic if p.name.endswith("-s_lc.fits")]
-    qlp = [p for p in files.synthetic if p.name.endswith("_llc.fits")]
+def test_files_are_reused_for_the_same_request_only(tiny_root: Path) -> None:
+    synthetic = reusable(tiny_root, TINY)
+    assert synthetic is not None
+    spoc = [p for p in synthetic if p.name.endswith("-s_lc.fits")]
+    qlp = [p for p in synthetic if p.name.endswith("_llc.fits")]
     assert len(spoc) >= TINY.counts.spoc and len(qlp) >= TINY.counts.qlp
-    assert len(files.synthetic) == len(spoc) + len(qlp)
-    assert sorted(p.name for p in files.real) == sorted(real.name for real in REAL_FILES)
-    assert (tiny_root / STAMP).is_file()
+    assert len(synthetic) == len(spoc) + len(qlp)
+    assert reusable(tiny_root, Request(size=0.01)) is None
+    assert reusable(tiny_root, Request(size=0.005, seed=1)) is None
     ids = catalogue_ids(tiny_root)
     assert len(ids) == len(set(ids)) and not {real.tic_id for real in REAL_FILES} & set(ids)
-    for path in files.synthetic:
+    for path in synthetic:
         assert int(path.name.split("-")[2 if path in spoc else 1][:16]) in ids
 
 
-def test_a_bigger_size_regenerates_and_keeps_the_smaller_demos_stars(
-    tiny_root: Path, real_files: dict[str, Path], tmp_path: Path
+def test_a_bigger_size_keeps_the_smaller_demos_stars_and_chunks_cover_every_file(
+    tiny_root: Path, tmp_path: Path
 ) -> None:
-    root = seeded_root(tmp_path, real_files)
-    files = build_files(root, Request(size=0.01), lambda _: None)
-    assert files.generated
-    assert set(catalogue_ids(tiny_root)) <= set(catalogue_ids(root))
+    chunks: list[tuple[Path, ...]] = []
+    files = generate(tmp_path, Request(size=0.01), chunks.append, chunk=5)
+    assert sorted(p for chunk in chunks for p in chunk) == sorted(files)
+    assert all(5 <= len(chunk) <= 6 for chunk in chunks[:-1])  # a star adds one or two
+    assert set(catalogue_ids(tiny_root)) <= set(catalogue_ids(tmp_path))
+    assert reusable(tmp_path, Request(size=0.01)) == files
+
+
+def test_the_child_process_hands_over_every_file(tmp_path: Path) -> None:
+    chunks = list(generated_chunks(tmp_path, TINY))
+    assert sorted(p for chunk in chunks for p in chunk) == list(reusable(tmp_path, TINY) or ())
+
+
+def test_a_failing_child_process_is_reported(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    with pytest.raises(GenerationError, match=r"generating the demo files failed: .*Error"):
+        list(generated_chunks(not_a_directory, TINY))
 
 
 def test_loading_puts_every_file_and_star_in_the_archive_and_a_second_load_adds_nothing(
     tiny_root: Path, migrated_database_url: str
 ) -> None:
-    files = build_files(tiny_root, TINY, lambda _: None)
+    real = tuple(sorted((tiny_root / "real").glob("*.fits")))
+    lightcurves = (*real, *(reusable(tiny_root, TINY) or ()))
     messages: list[str] = []
-    first = load_demo(migrated_database_url, files, messages.append, jobs=2)
-    assert first.new == len(files.lightcurves) and not first.summary.failures
-    assert messages[-1].startswith(f"loaded {len(files.lightcurves)} lightcurves (0 already there")
+    first = load_demo(
+        migrated_database_url,
+        [real, lightcurves[3:]],
+        tiny_root / CATALOGUE,
+        messages.append,
+        replace=True,
+        jobs=2,
+    )
+    assert first.new == len(lightcurves) and not first.summary.failures
+    assert messages[-1].startswith(f"loaded {len(lightcurves)} lightcurves (0 already there")
     with connect(migrated_database_url) as conn:
         logged = {row[0] for row in conn.execute("SELECT path FROM lcdb_internal.ingested_file")}
-        assert logged == {str(path.resolve()) for path in files.lightcurves}
+        assert logged == {str(path.resolve()) for path in lightcurves}
         names = {row[0] for row in conn.execute("SELECT name FROM lcdb.target")}
         assert names >= set(catalogue_ids(tiny_root)) | {real.tic_id for real in REAL_FILES}
         with (tiny_root / CATALOGUE).open() as stream:
@@ -88,7 +108,13 @@ def test_loading_puts_every_file_and_star_in_the_archive_and_a_second_load_adds_
             "SELECT ra, dec FROM lcdb.target WHERE name = %s", (int(star["tic_id"]),)
         ).fetchone() or (None, None)
         assert (ra, dec) == (pytest.approx(float(star["ra"])), pytest.approx(float(star["dec"])))
-    reused = dataclasses.replace(files, generated=False)  # as a second start sees them
-    again = load_demo(migrated_database_url, reused, messages.append, jobs=2)
+    again = load_demo(
+        migrated_database_url,
+        [lightcurves],
+        tiny_root / CATALOGUE,
+        messages.append,
+        replace=False,
+        jobs=2,
+    )
     assert again.new == 0 and again.targets_created == 0
-    assert again.summary.count(Outcome.UNCHANGED) == len(files.lightcurves)
+    assert again.unchanged == len(lightcurves)
