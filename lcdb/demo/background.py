@@ -64,6 +64,8 @@ def _generate(
 ) -> None:
     try:
         generate(root, request, channel.put)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent says so
+        return
     except Exception as exc:
         channel.put(f"{type(exc).__name__}: {exc}")
     else:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from lcdb.demo.archive import CATALOGUE, Report, Request, fetch_real, reusable
@@ -32,20 +33,31 @@ def demo_files(settings: DatabaseSettings) -> Path:
 
 
 def prepare_demo(url: str, root: Path, request: Request, report: Report, *, jobs: int) -> Loaded:
-    """Build the files (or reuse them) and load them into the database at `url`."""
+    """Build the files (or reuse them) and load them into the database at `url`.
+
+    The real files are fetched (pip: waiting on the network) while the synthetic ones are
+    generated and loaded, and are loaded last.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    real = fetch_real(root, report)
-    synthetic = reusable(root, request)
-    batches: Iterable[tuple[Path, ...]]
-    if synthetic is not None:
-        report(f"reusing the demo files in {root}")
-        batches = [(*real, *synthetic)]
-    else:
-        counts = request.counts
-        report(
-            f"generating about {counts.qlp} QLP and {counts.spoc} SPOC 2-min synthetic "
-            f"lightcurves (sectors {', '.join(map(str, request.sectors))}) in {root}, "
-            "loading them as they are written"
-        )
-        batches = itertools.chain([real], generated_chunks(root, request))
-    return load_demo(url, batches, root / CATALOGUE, report, replace=synthetic is None, jobs=jobs)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lcdb-demo-fetch") as pool:
+        real = pool.submit(fetch_real, root, report)
+        synthetic = reusable(root, request)
+        batches: Iterable[tuple[Path, ...]]
+        if synthetic is not None:
+            report(f"reusing the demo files in {root}")
+            batches = itertools.chain([synthetic], _last(real))
+        else:
+            counts = request.counts
+            report(
+                f"generating about {counts.qlp} QLP and {counts.spoc} SPOC 2-min synthetic "
+                f"lightcurves (sectors {', '.join(map(str, request.sectors))}) in {root}, "
+                "loading them as they are written"
+            )
+            batches = itertools.chain(generated_chunks(root, request), _last(real))
+        replace = synthetic is None
+        return load_demo(url, batches, root / CATALOGUE, report, replace=replace, jobs=jobs)
+
+
+def _last(future: Future[tuple[Path, ...]]) -> Iterator[tuple[Path, ...]]:
+    """The future's files as a batch, waited for only when that batch is due."""
+    yield future.result()

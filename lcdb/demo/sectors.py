@@ -134,7 +134,7 @@ class Sector:
         direction = np.array([np.cos(d) * np.cos(a), np.cos(d) * np.sin(a), np.sin(d)])
         projected = direction @ self.earth_au  # AU along the line of sight
         light_day_per_au = 499.004784 / DAY
-        return np.interp(times, self.earth_times, projected) * light_day_per_au
+        return np.asarray(np.interp(times, self.earth_times, projected) * light_day_per_au)
 
 
 def build_sector(spec: SectorSpec, seed: int) -> Sector:

@@ -119,7 +119,8 @@ class StarModel:
         """The flux averaged over exposures of `exposure` days centred on `times`."""
         offsets = (np.arange(SUPERSAMPLE) + 0.5) / SUPERSAMPLE - 0.5
         fine = (times[:, None] + offsets[None, :] * exposure).ravel()
-        return self.flux(fine, flares, detrended=detrended).reshape(times.size, SUPERSAMPLE).mean(1)
+        flux = self.flux(fine, flares, detrended=detrended).reshape(times.size, SUPERSAMPLE)
+        return np.asarray(flux.mean(axis=1))
 
 
 def star_model(star: Star, seed: int, *, transit_fraction: float) -> StarModel:

@@ -91,7 +91,7 @@ class QlpSeries:
 
 def star_rate(tmag: float) -> float:
     """Electrons per second the star puts on the detector."""
-    return ZERO_POINT * 10.0 ** (-0.4 * (tmag - 10.0))
+    return float(ZERO_POINT * 10.0 ** (-0.4 * (tmag - 10.0)))
 
 
 def aperture_pixels(tmag: float) -> int:
@@ -107,7 +107,7 @@ def relative_noise(tmag: float, cadence: float, extra_sky: np.ndarray) -> np.nda
         + pixels * READ_NOISE**2 * (cadence / FRAME)
     )
     floor = FLOOR_PPM_HOUR * 1e-6 * np.sqrt(3600.0 / cadence)
-    return np.sqrt(variance / (rate * exposure) ** 2 + floor**2)
+    return np.asarray(np.sqrt(variance / (rate * exposure) ** 2 + floor**2))
 
 
 def simulate_spoc(
@@ -227,7 +227,8 @@ def _cdpp(flux: np.ndarray, cadence: float) -> tuple[float, float, float]:
         return (0.0, 0.0, 0.0)
     relative = finite / np.median(finite)
     scatter = 1.4826 * np.median(np.abs(np.diff(relative))) / np.sqrt(2.0) * 1e6
-    return tuple(round(float(scatter / np.sqrt(h * 3600.0 / cadence)), 3) for h in (0.5, 1.0, 2.0))  # type: ignore[return-value]
+    half, one, two = (round(float(scatter / np.sqrt(h * 3600.0 / cadence)), 3) for h in (0.5, 1, 2))
+    return half, one, two
 
 
 def _f4(values: np.ndarray) -> np.ndarray:
