@@ -18,7 +18,7 @@ import pytest
 import pyvo
 
 from lcdb.embedded import EmbeddedPostgres
-from tap_service.cli import DEMO_COUNT_URL, DEMO_QUERY, build_parser, demo_usage
+from tap_service.cli import DEMO_COUNT_URL, DEMO_QUERY, build_parser, demo_usage, main
 from tests.real_files import fetched_all
 
 SIZE = "0.003"  # 9 QLP and 1 SPOC synthetic lightcurves, plus the three real ones
@@ -125,3 +125,16 @@ def test_demo_options() -> None:
 def test_demo_usage_names_the_url_in_every_example() -> None:
     lines = demo_usage("http://example.org:9000/tap")
     assert sum("http://example.org:9000/tap" in line for line in lines) == 4
+
+
+def test_demo_refuses_an_external_database_without_the_schema(
+    fresh_database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("LCDB_HOME", str(home))
+    assert main(["demo", "--database-url", fresh_database_url, "--port", "1"]) == 1
+    assert "run `lcdb-tap db upgrade` first" in capsys.readouterr().err
+    assert not home.exists()  # nothing was built before the check
