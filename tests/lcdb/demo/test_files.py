@@ -177,3 +177,23 @@ def test_generation_is_deterministic(targets: list[Target], sectors: dict[int, S
     assert np.array_equal(first.quality, again.quality)
     assert not np.array_equal(first.pdcsap_flux, other.pdcsap_flux, equal_nan=True)
     assert np.array_equal(qlp(targets[2], sectors).sap_flux, qlp(targets[2], sectors).sap_flux)
+
+
+def test_a_transiting_planet_shows_in_the_pdcsap_flux_at_its_depth(
+    targets: list[Target], sectors: dict[int, Sector]
+) -> None:
+    base = targets[0]
+    star = Star(base.star.tic_id, base.star.ra, base.star.dec, 9.0, 5700.0, 4.4, 0.0, 1.0)
+    model = star_model(star, SEED, transit_fraction=1.0)
+    assert model.transit is not None
+    model = type(model)(model.transit, (), 0.0, (0.0, 0.0), SEED, star.tic_id)  # transits only
+    placement = base.placements[0]
+    series = simulate_spoc(star, model, placement, sectors[placement.sector], SEED)
+    good = np.isfinite(series.pdcsap_flux)
+    flux = series.pdcsap_flux[good] / np.median(series.pdcsap_flux[good])
+    depth = -model.transit.flux(series.time[good])
+    inside, outside = depth > 0.9 * model.transit.depth, depth == 0
+    assert inside.sum() > 10
+    measured = np.median(flux[outside]) - np.median(flux[inside])
+    noise = np.std(flux[outside]) / np.sqrt(inside.sum())
+    assert measured == pytest.approx(model.transit.depth, abs=4 * noise + 2e-5)
