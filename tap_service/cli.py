@@ -90,9 +90,10 @@ def service_settings(args: argparse.Namespace, database: DatabaseSettings) -> Se
 
 
 def run_serve(args: argparse.Namespace, database: DatabaseSettings) -> int:
+    settings = service_settings(args, database)  # a bad setting fails before the database starts
     with database_url(database) as url:
         prepare_schema(url, database)
-        serve(args, service_settings(args, database), url)
+        serve(args, settings, url)
     return 0
 
 
@@ -164,10 +165,10 @@ def run_demo(args: argparse.Namespace, database: DatabaseSettings) -> int:
     from lcdb.demo.run import demo_database, demo_files, prepare_demo
 
     target = demo_database(database)
+    settings = service_settings(args, target)
     with database_url(target) as url:
         prepare_schema(url, target)
         prepare_demo(url, demo_files(database), Request(size=args.size), _say, jobs=DEFAULT_JOBS)
-        settings = service_settings(args, target)
         for line in demo_usage(shown_url(args, settings)):
             print(line, flush=True)
         serve(args, settings, url)

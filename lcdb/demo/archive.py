@@ -56,8 +56,12 @@ class Request:
 def fetch_real(root: Path, report: Report) -> tuple[Path, ...]:
     """The real files under ``root/real``, fetched if needed; a missing one is reported."""
     fetched = fetch_all(REAL_FILES, root / "real")
-    for problem in fetched.problems:
-        report(f"real TESS files could not be fetched, continuing without them: {problem}")
+    if fetched.problems:
+        missing = len(REAL_FILES) - len(fetched.paths)
+        report(
+            f"{missing} real TESS files could not be fetched, continuing without them "
+            f"({'; '.join(fetched.problems)})"
+        )
     return fetched.paths
 
 

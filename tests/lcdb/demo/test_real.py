@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from astropy.io import fits
 
+from lcdb.demo.archive import fetch_real
 from lcdb.demo.real import REAL_FILES, FetchError, fetch_all, read_member
 
 
@@ -54,3 +55,12 @@ def test_read_member_takes_one_member_and_names_a_missing_one(tmp_path: Path) ->
     assert read_member(archive, "sample/data.fits") == b"payload"
     with pytest.raises(FetchError, match=r"cannot read sample/missing\.fits"):
         read_member(archive, "sample/missing.fits")
+
+
+def test_the_demo_says_once_that_it_goes_on_without_real_files(
+    offline: None, tmp_path: Path
+) -> None:
+    messages: list[str] = []
+    assert fetch_real(tmp_path, messages.append) == ()
+    assert len(messages) == 1
+    assert messages[0].startswith("3 real TESS files could not be fetched, continuing without")
