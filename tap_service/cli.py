@@ -154,7 +154,8 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
         type=_positive_float,
         default=1.0,
         help="scale of the synthetic part: 1 (default) is about "
-        f"{BASE_QLP} QLP and {BASE_SPOC} SPOC 2-min lightcurves",
+        f"{BASE_QLP} QLP and {BASE_SPOC} SPOC 2-min lightcurves; another size rebuilds the "
+        f"files and adds them (remove ${ENV_HOME}/demo to start afresh)",
     )
     add_serving_options(demo)
     demo.set_defaults(handler=run_demo)
