@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -118,3 +119,17 @@ def test_loading_puts_every_file_and_star_in_the_archive_and_a_second_load_adds_
     )
     assert again.new == 0 and again.targets_created == 0
     assert again.unchanged == len(lightcurves)
+
+
+def test_equal_requests_write_equal_files(tiny_root: Path, tmp_path: Path) -> None:
+    again = generate(tmp_path, TINY)
+    first = reusable(tiny_root, TINY) or ()
+    assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(tiny_root) for p in first]
+    assert (tmp_path / CATALOGUE).read_bytes() == (tiny_root / CATALOGUE).read_bytes()
+    for one, other in zip(first, again, strict=True):
+        assert undated(one.read_bytes()) == undated(other.read_bytes()), one.name
+
+
+def undated(data: bytes) -> bytes:
+    """The file without its creation date (the DATE card), which is the day it was written."""
+    return re.sub(rb"DATE    = '\d{4}-\d\d-\d\d'", b"", data)
