@@ -90,18 +90,14 @@ _INSERT = f"""
 INSERT INTO lcdb.fits_frame AS f (type, cadence, observation_id, simple, bitpix, naxis,
     naxis_values, extended, bscale, bzero, file_path, start_time, stop_time, exposure_time,
     quality, footprint)
-SELECT %(type)s, s.cadence, o.id,
+SELECT %(type)s, s.cadence, k.observation_id,
     coalesce(s.simple <> 0, %(simple)s), coalesce(s.bitpix, %(bitpix)s),
     coalesce(s.naxis, %(naxis)s), coalesce(s.naxis_values, %(naxis_values)s::int4[]),
     coalesce(s.extended <> 0, %(extended)s), coalesce(s.bscale, %(bscale)s),
     coalesce(s.bzero, %(bzero)s), {_PATH}, s.start_time, s.stop_time, s.exposure_time,
-    s.quality, coalesce(s.footprint, fp.footprint)
+    s.quality, coalesce(s.footprint, k.footprint)
 FROM ffi_stage s
-JOIN ffi_ccd c ON c.camera = s.camera AND c.ccd = s.ccd
-JOIN ffi_sector x ON x.sector = s.sector
-JOIN lcdb.observation o ON o.type = %(observation)s AND o.instrument_id = c.instrument_id
-    AND o.sector = s.sector AND o.cadence_seconds = x.cadence_seconds
-LEFT JOIN ffi_footprint fp ON fp.sector = s.sector AND fp.camera = s.camera AND fp.ccd = s.ccd
+JOIN ffi_key k ON k.sector = s.sector AND k.camera = s.camera AND k.ccd = s.ccd
 ON CONFLICT (type, file_path) {{action}}
 RETURNING f.file_path, (f.xmax = 0) AS fresh
 """
@@ -125,15 +121,21 @@ JOIN ffi_sector x ON x.sector = s.sector
 GROUP BY c.instrument_id, s.sector, x.orbit_number, x.cadence_seconds
 ON CONFLICT ON CONSTRAINT uq_observation_tess_key DO NOTHING
 """
-_TOUCHED = """
-SELECT o.id FROM lcdb.observation o WHERE o.id IN (
-    SELECT o2.id FROM (SELECT DISTINCT sector, camera, ccd FROM ffi_stage) s
-    JOIN ffi_ccd c ON c.camera = s.camera AND c.ccd = s.ccd
-    JOIN ffi_sector x ON x.sector = s.sector
-    JOIN lcdb.observation o2 ON o2.type = %(observation)s AND o2.instrument_id = c.instrument_id
-        AND o2.sector = s.sector AND o2.cadence_seconds = x.cadence_seconds
-)
-ORDER BY o.id FOR UPDATE
+_KEYS = """
+INSERT INTO ffi_key (sector, camera, ccd, observation_id, footprint)
+SELECT s.sector, s.camera, s.ccd, o.id, fp.footprint
+FROM (SELECT DISTINCT sector, camera, ccd FROM ffi_stage) s
+JOIN ffi_ccd c ON c.camera = s.camera AND c.ccd = s.ccd
+JOIN ffi_sector x ON x.sector = s.sector
+JOIN lcdb.observation o ON o.type = %(observation)s AND o.instrument_id = c.instrument_id
+    AND o.sector = s.sector AND o.cadence_seconds = x.cadence_seconds
+LEFT JOIN ffi_footprint fp ON fp.sector = s.sector AND fp.camera = s.camera AND fp.ccd = s.ccd
+"""
+# Locks the touched observations in id order before their cadence_reference is recomputed:
+# the UPDATE then runs on a snapshot that includes any concurrent loader's committed frames.
+_LOCK = """
+SELECT id FROM lcdb.observation WHERE id IN (SELECT observation_id FROM ffi_key)
+ORDER BY id FOR NO KEY UPDATE
 """
 _REFERENCE = """
 UPDATE lcdb.observation o SET cadence_reference = merged.cadences
@@ -143,7 +145,7 @@ FROM (
         UNION SELECT f.cadence FROM lcdb.fits_frame f WHERE f.observation_id = o2.id
         ORDER BY 1
     ) AS cadences
-    FROM lcdb.observation o2 WHERE id = ANY(%(ids)s)
+    FROM lcdb.observation o2 WHERE id IN (SELECT observation_id FROM ffi_key)
 ) merged
 WHERE o.id = merged.id AND o.cadence_reference IS DISTINCT FROM merged.cadences
 """
@@ -190,6 +192,11 @@ def prepare_session(conn: Connection, dims: Dimensions) -> None:
         conn.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS ffi_footprint (sector int2, camera int2, "
             "ccd int2, footprint float8[], PRIMARY KEY (sector, camera, ccd)) "
+            "ON COMMIT DELETE ROWS"
+        )
+        conn.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS ffi_key (sector int2, camera int2, ccd int2, "
+            "observation_id int4, footprint float8[], PRIMARY KEY (sector, camera, ccd)) "
             "ON COMMIT DELETE ROWS"
         )
         conn.execute(
@@ -301,7 +308,12 @@ class FrameLoader:
                     "INSERT INTO ffi_footprint VALUES (%s, %s, %s, %s)",
                     [(*key, value.tolist()) for key, value in footprints.items()],
                 )
+            # temporary tables have no statistics until analysed: without them the planner
+            # expects one staged row and joins a million rows by nested loops
+            conn.execute("ANALYZE ffi_stage")
             conn.execute(_OBSERVATIONS, params)
+            conn.execute(_KEYS, params)
+            conn.execute("ANALYZE ffi_key")
             insert = _INSERT.format(action=_REPLACE if replace else "DO NOTHING")
             if paths:
                 rows = conn.execute(insert, params).fetchall()
@@ -317,8 +329,8 @@ class FrameLoader:
                 assert row is not None
                 fresh = replaced = frozenset()
                 counts = (int(row[0]), int(row[1]))  # type: ignore[call-overload]
-            touched = [row[0] for row in conn.execute(_TOUCHED, params).fetchall()]
-            conn.execute(_REFERENCE, {"ids": touched})
+            conn.execute(_LOCK)
+            conn.execute(_REFERENCE)
         return Written(staged, counts[0], counts[1], fresh, replaced)
 
 
