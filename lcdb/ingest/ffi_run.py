@@ -70,7 +70,7 @@ def ingest_ffi(
     batch: int = BATCH,
 ) -> Iterator[FileResult]:
     """Load the headers of every FFI under `paths`; one result per file, in order."""
-    with _loaders(url, jobs) as loaders:
+    with _Loaders(url, jobs) as loaders:
 
         def write(items: list[FFIFrame | FrameResult]) -> list[FileResult]:
             loader = loaders.get()
@@ -93,7 +93,7 @@ def ingest_ffi_catalogs(
     url: str, paths: Sequence[Path], *, replace: bool = False
 ) -> Iterator[FileResult]:
     """Load every FFI catalogue file, each in its own transaction; one result per file."""
-    with _loaders(url, 1) as loaders:
+    with _Loaders(url, 1) as loaders:
         loader = loaders.get()
         for path in paths:
             try:
@@ -115,7 +115,7 @@ def ingest_ffi_catalogs(
             yield FrameResult(path, _outcome(written), what=what, points=written.staged)
 
 
-class _loaders:
+class _Loaders:
     """`jobs` connections with a FrameLoader each, closed on exit."""
 
     def __init__(self, url: str, jobs: int) -> None:

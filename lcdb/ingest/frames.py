@@ -86,6 +86,7 @@ _PATH = (
     "lpad(mod(s.stamp / 1000000, 1000)::text, 3, '0'), s.camera, s.ccd, s.stamp, "
     "lpad(s.scconfig::text, 4, '0'), CASE WHEN s.raw = 1 THEN 'ir' ELSE 'ic' END)"
 )
+_RETURNING = "RETURNING f.file_path, (f.xmax = 0) AS fresh\n"
 _INSERT = f"""
 INSERT INTO lcdb.fits_frame AS f (type, cadence, observation_id, simple, bitpix, naxis,
     naxis_values, extended, bscale, bzero, file_path, start_time, stop_time, exposure_time,
@@ -99,8 +100,7 @@ SELECT %(type)s, s.cadence, k.observation_id,
 FROM ffi_stage s
 JOIN ffi_key k ON k.sector = s.sector AND k.camera = s.camera AND k.ccd = s.ccd
 ON CONFLICT (type, file_path) {{action}}
-RETURNING f.file_path, (f.xmax = 0) AS fresh
-"""
+{_RETURNING}"""
 _REPLACE = (
     "DO UPDATE SET cadence = EXCLUDED.cadence, observation_id = EXCLUDED.observation_id, "
     "simple = EXCLUDED.simple, bitpix = EXCLUDED.bitpix, naxis = EXCLUDED.naxis, "
@@ -110,15 +110,15 @@ _REPLACE = (
     "exposure_time = coalesce(EXCLUDED.exposure_time, f.exposure_time), "
     "quality = EXCLUDED.quality, footprint = EXCLUDED.footprint"
 )
+# New observations start with no cadences: the _REFERENCE update below fills them in, from
+# the frames, in the same transaction (no second pass over the staged rows).
 _OBSERVATIONS = """
 INSERT INTO lcdb.observation (type, cadence_reference, instrument_id, sector, orbit_number,
     cadence_seconds)
-SELECT %(observation)s, array_agg(DISTINCT s.cadence ORDER BY s.cadence), c.instrument_id,
-    s.sector, x.orbit_number, x.cadence_seconds
-FROM ffi_stage s
+SELECT %(observation)s, '{}', c.instrument_id, s.sector, x.orbit_number, x.cadence_seconds
+FROM (SELECT DISTINCT sector, camera, ccd FROM ffi_stage) s
 JOIN ffi_ccd c ON c.camera = s.camera AND c.ccd = s.ccd
 JOIN ffi_sector x ON x.sector = s.sector
-GROUP BY c.instrument_id, s.sector, x.orbit_number, x.cadence_seconds
 ON CONFLICT ON CONSTRAINT uq_observation_tess_key DO NOTHING
 """
 _KEYS = """
@@ -320,7 +320,7 @@ class FrameLoader:
                 fresh = frozenset(str(path) for path, new in rows if new)
                 replaced = frozenset(str(path) for path, new in rows if not new)
                 counts = (len(fresh), len(replaced))
-            else:
+            elif replace:
                 row = conn.execute(
                     f"WITH written AS ({insert}) SELECT count(*) FILTER (WHERE fresh), "
                     "count(*) FILTER (WHERE NOT fresh) FROM written",
@@ -329,6 +329,10 @@ class FrameLoader:
                 assert row is not None
                 fresh = replaced = frozenset()
                 counts = (int(row[0]), int(row[1]))  # type: ignore[call-overload]
+            else:  # only inserts can happen: the row count says how many
+                cursor = conn.execute(insert.replace(_RETURNING, ""), params)
+                fresh = replaced = frozenset()
+                counts = (cursor.rowcount, 0)
             conn.execute(_LOCK)
             conn.execute(_REFERENCE)
         return Written(staged, counts[0], counts[1], fresh, replaced)
