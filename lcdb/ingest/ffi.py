@@ -32,6 +32,7 @@ from lcdb.ingest.footprint import wcs_footprint
 from lcdb.missions.tess import ffi_cadence_seconds
 
 BTJD_EPOCH = 2457000
+BITPIX_VALUES = (8, 16, 32, 64, -32, -64)
 _TRUNCATION_HINTS = ("truncated", "corrupted", "not multiple of 2880")
 
 
@@ -136,7 +137,7 @@ def _from_hdus(path: Path, name: FFIName, hdus: Any) -> FFIFrame:
         cadence_seconds=cadence_seconds,
         simple=_required_bool(path, primary, "SIMPLE"),
         extended=_required_bool(path, primary, "EXTEND"),
-        bitpix=_required_int(path, image, "BITPIX"),
+        bitpix=_bitpix(path, image),
         naxis=naxis,
         naxis_values=np.array(
             [_required_int(path, image, f"NAXIS{axis}") for axis in range(1, naxis + 1)],
@@ -147,7 +148,7 @@ def _from_hdus(path: Path, name: FFIName, hdus: Any) -> FFIFrame:
         start_time=start,
         stop_time=stop,
         exposure_time=_float(image.get("EXPOSURE")),
-        quality=_required_int(path, image, "DQUALITY"),
+        quality=_quality(path, image),
         footprint=footprint,
     )
 
@@ -171,6 +172,20 @@ def _check_cadence(path: Path, header: Any, cadence_seconds: float) -> None:
             f"TIMEDEL is {days * 86400.0:.1f} s, but FFIs of this sector are "
             f"{cadence_seconds:g} s apart",
         )
+
+
+def _bitpix(path: Path, header: Any) -> int:
+    value = _required_int(path, header, "BITPIX")
+    if value not in BITPIX_VALUES:
+        raise InvalidValue(path, f"BITPIX = {value} is not a FITS BITPIX (8, 16, 32, 64, -32, -64)")
+    return value
+
+
+def _quality(path: Path, header: Any) -> int:
+    value = _required_int(path, header, "DQUALITY")
+    if not 0 <= value < 2**31:
+        raise InvalidValue(path, f"DQUALITY = {value} is not a 32-bit quality word")
+    return value
 
 
 def _required_bool(path: Path, header: Any, keyword: str) -> bool:

@@ -146,11 +146,16 @@ def _astropy_columns(path: Path, format_: str) -> dict[str, np.ndarray]:
 def _name_codes(names: Any) -> np.ndarray:
     """(n, NAME_LENGTH) uint8 codes straight from an Arrow string array when every name has
     the template's length (the usual case: no per-row Python objects); else a str array."""
-    offsets = np.frombuffer(names.buffers()[1], dtype=np.int32)[: len(names) + 1]
-    if len(names) and np.all(np.diff(offsets) == NAME_LENGTH) and names.null_count == 0:
+    import pyarrow as pa
+
+    if names.type != pa.string() or names.null_count or not len(names):
+        return np.asarray(names.to_numpy(zero_copy_only=False), dtype=str)
+    offsets = np.frombuffer(names.buffers()[1], dtype=np.int32)
+    offsets = offsets[names.offset : names.offset + len(names) + 1]
+    if np.all(np.diff(offsets) == NAME_LENGTH):
         data = np.frombuffer(names.buffers()[2], dtype=np.uint8)
         return data[offsets[0] : offsets[-1]].reshape(len(names), NAME_LENGTH)
-    return names.to_numpy(zero_copy_only=False).astype(str)
+    return np.asarray(names.to_numpy(zero_copy_only=False), dtype=str)
 
 
 def _require(path: Path, present: list[str]) -> None:
@@ -248,7 +253,7 @@ def _btjd(path: Path, column: str, values: np.ndarray) -> np.ndarray:
     at_knots = Time(knots + BTJD_EPOCH, format="jd", scale="tt")
     tdb = at_knots.tdb
     tdb_minus_tt = (tdb.jd1 - at_knots.jd1) + (tdb.jd2 - at_knots.jd2)
-    return tt_btjd + np.interp(tt_btjd, knots, tdb_minus_tt)
+    return np.asarray(tt_btjd + np.interp(tt_btjd, knots, tdb_minus_tt), dtype=np.float64)
 
 
 def _text(name: object) -> str:

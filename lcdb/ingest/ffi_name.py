@@ -152,14 +152,14 @@ def stamp_seconds(stamp: np.ndarray) -> np.ndarray:
     start = (year - 1970).astype("datetime64[Y]").astype("datetime64[s]").astype(np.int64)
     doy = stamp // 10**6 % 1000
     clock = (stamp // 10**4 % 100) * 3600 + (stamp // 100 % 100) * 60 + stamp % 100
-    return start + (doy - 1) * 86400 + clock
+    return np.asarray(start + (doy - 1) * 86400 + clock, dtype=np.int64)
 
 
 def cadence_numbers(stamp: np.ndarray, sector: np.ndarray) -> np.ndarray:
     """The FFIINDEX-compatible cadence number of each name (int64, exact integer arithmetic)."""
     cadence = _SPACING[np.clip(sector, 0, len(_SPACING) - 1)]
     elapsed = stamp_seconds(stamp) - EPOCH_UNIX
-    return (elapsed + cadence // 2) // cadence
+    return np.asarray((elapsed + cadence // 2) // cadence, dtype=np.int64)
 
 
 def _number(digits: np.ndarray, start: int, stop: int) -> np.ndarray:

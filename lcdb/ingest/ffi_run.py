@@ -75,7 +75,7 @@ def ingest_ffi(
         def write(items: list[FFIFrame | FrameResult]) -> list[FileResult]:
             loader = loaders.get()
             try:
-                return _write_batch(loader, items, replace=replace)
+                return write_batch(loader, items, replace=replace)
             finally:
                 loaders.put(loader)
 
@@ -162,7 +162,7 @@ def _batches(
         yield current
 
 
-def _write_batch(
+def write_batch(
     loader: FrameLoader, items: list[FFIFrame | FrameResult], *, replace: bool
 ) -> list[FileResult]:
     frames = [item for item in items if isinstance(item, FFIFrame)]

@@ -30,8 +30,9 @@ FRAME_COLUMNS = (
 )
 
 
-def frames(url: str) -> dict[str, dict[str, object]]:
-    """Every frame by file_path, with its observation's sector, cadence and CCD."""
+def frames(url: str, path: str | None = None) -> dict[str, dict[str, object]]:
+    """Every frame (or the one at `path`) by file_path, with its observation's sector,
+    cadence and CCD."""
     with connect(url) as conn:
         rows = conn.execute(
             """
@@ -42,7 +43,9 @@ def frames(url: str) -> dict[str, dict[str, object]]:
             FROM lcdb.fits_frame f
             JOIN lcdb.observation o ON o.id = f.observation_id
             JOIN lcdb.instrument ccd ON ccd.id = o.instrument_id
-            """
+            WHERE %(path)s::text IS NULL OR f.file_path = %(path)s
+            """,
+            {"path": path},
         ).fetchall()
     return {str(row[0]): dict(zip(FRAME_COLUMNS, row[1:], strict=True)) for row in rows}
 

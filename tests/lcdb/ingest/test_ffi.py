@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +13,14 @@ from astropy.wcs import WCS
 from lcdb.ingest.errors import MissingKeyword, NotSPOCFFI, UnreadableFile
 from lcdb.ingest.ffi import read_ffi
 from lcdb.ingest.ffi_name import parse_name
+from lcdb.ingest.ffi_run import write_batch
+from lcdb.ingest.frames import FrameLoader
+from lcdb.ingest.load import ensure_dimensions
 from tap_service.cli import main
 from tests.lcdb.ingest.ffi_data import tesscut_cutout
 from tests.lcdb.ingest.ffi_files import write_ffi
 from tests.lcdb.ingest.ffi_support import frame_count, frames, observations, table_text
+from tests.lcdb.ingest.support import connect
 
 NAME = "tess2019131050742-s0011-1-1-0143-s_ffic.fits"
 ARCHIVE_PATH = f"ffi/s0011/2019/131/1-1/{NAME}"
@@ -126,3 +131,19 @@ def test_loading_again_changes_nothing_and_replace_updates(
     row = frames(migrated_database_url)[ARCHIVE_PATH]
     assert (row["quality"], row["exposure_time"]) == (128, 1000.0)
     assert frame_count(migrated_database_url) == 1
+
+
+def test_a_batch_the_database_refuses_is_written_again_file_by_file(
+    migrated_database_url: str, tmp_path: Path
+) -> None:
+    good = read_ffi(write_ffi(tmp_path, NAME))
+    other = read_ffi(write_ffi(tmp_path, "tess2019131052742-s0011-1-1-0143-s_ffic.fits"))
+    refused = dataclasses.replace(other, bitpix=12)  # only the database's check catches it
+    with connect(migrated_database_url) as conn:
+        loader = FrameLoader(conn, ensure_dimensions(conn))
+        results = write_batch(loader, [good, refused], replace=False)
+    assert [(r.path, r.outcome) for r in results] == [(good.path, "loaded"), (other.path, None)]
+    assert results[1].reason is not None
+    assert "database refused the file" in results[1].reason
+    assert "bitpix_allowed" in results[1].reason
+    assert list(frames(migrated_database_url)) == [ARCHIVE_PATH]

@@ -95,16 +95,20 @@ def test_a_header_load_and_a_catalogue_load_of_one_file_are_one_row(
     url_args = ["--database-url", migrated_database_url, "ingest"]
     assert main([*url_args, "ffi", str(tmp_path)]) == 0
     assert main([*url_args, "ffi-catalog", str(sector_1)]) == 0
-    stored = frames(migrated_database_url)
-    assert len(stored) == pq.read_metadata(sector_1).num_rows
-    row = stored[table["path"]]
+    assert frame_count(migrated_database_url) == pq.read_metadata(sector_1).num_rows
+    row = frames(migrated_database_url, table["path"])[table["path"]]
     assert row["exposure_time"] == 1425.6  # the header's row stayed
     catalog = read_catalog(sector_1)
     assert row["cadence"] == int(catalog.cadence[0])
-    assert (
-        len({r["observation_id"] for r in stored.values() if r["camera"] == 1 and r["ccd"] == 1})
-        == 1
+    assert main([*url_args, "ffi-catalog", "--replace", str(sector_1)]) == 0
+    replaced = frames(migrated_database_url, table["path"])[table["path"]]
+    assert replaced["start_time"] == catalog.start_time[0] != row["start_time"]
+    assert replaced["exposure_time"] == 1425.6  # the catalogue has none: the header's stays
+    assert (replaced["cadence"], replaced["observation_id"]) == (
+        row["cadence"],
+        row["observation_id"],
     )
+    assert len(observations(migrated_database_url)) == 16
 
 
 def test_a_bad_row_fails_the_whole_catalogue(
