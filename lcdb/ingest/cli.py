@@ -100,6 +100,12 @@ def add_ffi_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     catalog.add_argument(
         "--replace", action="store_true", help="overwrite the frames already stored for these rows"
     )
+    catalog.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=DEFAULT_JOBS,
+        help=f"catalogues written at the same time, one connection each (default {DEFAULT_JOBS})",
+    )
     catalog.set_defaults(handler=run_ffi_catalog)
 
 
@@ -113,9 +119,8 @@ def run_ffi(args: argparse.Namespace, settings: DatabaseSettings) -> int:
 def run_ffi_catalog(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     with database_url(settings) as url:
         _require_schema(url, embedded=settings.embedded)
-        return _report(
-            "ingest ffi-catalog", ingest_ffi_catalogs(url, args.paths, replace=args.replace)
-        )
+        results = ingest_ffi_catalogs(url, args.paths, replace=args.replace, jobs=args.jobs)
+        return _report("ingest ffi-catalog", results)
 
 
 def _report(command: str, results: Iterable[FileResult]) -> int:

@@ -22,7 +22,7 @@ import psycopg
 from lcdb.db import normalise_url
 from lcdb.ingest.errors import IngestError
 from lcdb.ingest.ffi import FFIFrame, read_ffi
-from lcdb.ingest.ffi_catalog import describe, read_catalog
+from lcdb.ingest.ffi_catalog import FrameCatalog, describe, read_catalog
 from lcdb.ingest.footprint import FootprintUnavailable
 from lcdb.ingest.frames import FrameLoader, Written
 from lcdb.ingest.load import Outcome, ensure_dimensions
@@ -90,29 +90,56 @@ def ingest_ffi(
 
 
 def ingest_ffi_catalogs(
-    url: str, paths: Sequence[Path], *, replace: bool = False
+    url: str, paths: Sequence[Path], *, replace: bool = False, jobs: int = 1
 ) -> Iterator[FileResult]:
-    """Load every FFI catalogue file, each in its own transaction; one result per file."""
-    with _Loaders(url, 1) as loaders:
-        loader = loaders.get()
-        for path in paths:
+    """Load every FFI catalogue file, each in its own transaction; one result per file.
+
+    Catalogues are read in the calling thread while up to `jobs` others are written, each on
+    its own connection (different sectors touch different observations).
+    """
+    with _Loaders(url, jobs) as loaders:
+
+        def write(catalog: FrameCatalog) -> FileResult:
+            loader = loaders.get()
             try:
-                catalog = read_catalog(path)
-                written = loader.load_catalog(catalog, replace=replace)
-            except IngestError as exc:
-                yield FrameResult(path, None, exc.reason)
-                continue
-            except FootprintUnavailable as exc:
-                yield FrameResult(path, None, str(exc))
-                continue
-            except psycopg.Error as exc:
-                yield FrameResult(path, None, f"database refused the file: {_first_line(exc)}")
-                continue
-            what = (
-                f"{describe(catalog)}: {written.staged:,} frames, {written.inserted:,} new, "
-                f"{written.updated:,} replaced, {written.unchanged:,} already there"
-            )
-            yield FrameResult(path, _outcome(written), what=what, points=written.staged)
+                return _write_catalog(loader, catalog, replace=replace)
+            finally:
+                loaders.put(loader)
+
+        with ThreadPoolExecutor(max_workers=loaders.qsize()) as pool:
+            window: collections.deque[Future[FileResult] | FileResult] = collections.deque()
+            for path in paths:
+                try:
+                    window.append(pool.submit(write, read_catalog(path)))
+                except IngestError as exc:
+                    window.append(FrameResult(path, None, exc.reason))
+                while len(window) > jobs or (window and _ready(window[0])):
+                    yield _result(window.popleft())
+            while window:
+                yield _result(window.popleft())
+
+
+def _write_catalog(loader: FrameLoader, catalog: FrameCatalog, *, replace: bool) -> FileResult:
+    path = catalog.path
+    try:
+        written = loader.load_catalog(catalog, replace=replace)
+    except FootprintUnavailable as exc:
+        return FrameResult(path, None, str(exc))
+    except psycopg.Error as exc:
+        return FrameResult(path, None, f"database refused the file: {_first_line(exc)}")
+    what = (
+        f"{describe(catalog)}: {written.staged:,} frames, {written.inserted:,} new, "
+        f"{written.updated:,} replaced, {written.unchanged:,} already there"
+    )
+    return FrameResult(path, _outcome(written), what=what, points=written.staged)
+
+
+def _ready(item: Future[FileResult] | FileResult) -> bool:
+    return isinstance(item, FileResult) or item.done()
+
+
+def _result(item: Future[FileResult] | FileResult) -> FileResult:
+    return item if isinstance(item, FileResult) else item.result()
 
 
 class _Loaders:

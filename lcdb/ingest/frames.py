@@ -119,6 +119,7 @@ SELECT %(observation)s, '{}', c.instrument_id, s.sector, x.orbit_number, x.caden
 FROM (SELECT DISTINCT sector, camera, ccd FROM ffi_stage) s
 JOIN ffi_ccd c ON c.camera = s.camera AND c.ccd = s.ccd
 JOIN ffi_sector x ON x.sector = s.sector
+ORDER BY s.sector, s.camera, s.ccd  -- one order for every loader: concurrent ones cannot deadlock
 ON CONFLICT ON CONSTRAINT uq_observation_tess_key DO NOTHING
 """
 _KEYS = """
