@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import psycopg
@@ -67,16 +68,21 @@ STAGE = (
 STAGE_TYPES = tuple(kind for _, kind in STAGE)
 CATALOG_BATCH = 200_000  # rows per COPY message: bounded memory, few round trips
 # What every SPOC calibrated FFI's image extension says (TESS SDPDD; tess.md section 2.3).
-CALIBRATED_IMAGE = {
-    "simple": True,
-    "extended": True,
-    "bitpix": -32,
-    "naxis": 2,
-    "naxis_values": [2136, 2078],
-    "bscale": 1.0,
-    "bzero": 0.0,
-}
+CALIBRATED_IMAGE: Mapping[str, object] = MappingProxyType(
+    {
+        "simple": True,
+        "extended": True,
+        "bitpix": -32,
+        "naxis": 2,
+        "naxis_values": [2136, 2078],
+        "bscale": 1.0,
+        "bzero": 0.0,
+    }
+)
 
+_PARAMS: Mapping[str, object] = MappingProxyType(
+    {"type": TESS_FFI, "observation": TESS_OBSERVATION, **CALIBRATED_IMAGE}
+)
 _COPY = f"COPY ffi_stage ({', '.join(name for name, _ in STAGE)}) FROM STDIN (FORMAT binary)"
 _PATH = (
     # %% is psycopg's escape for a literal % (the statement has bound parameters)
@@ -288,55 +294,62 @@ class FrameLoader:
         paths: bool,
     ) -> Written:
         conn = self.conn
-        params: dict[str, object] = {
-            "type": TESS_FFI,
-            "observation": TESS_OBSERVATION,
-            **CALIBRATED_IMAGE,
-        }
         with conn.transaction():
-            with conn.cursor().copy(_COPY) as copy:
-                copy.write(pgcopy.HEADER)
-                for batch in batches:
-                    copy.write(batch)
-                copy.write(pgcopy.TRAILER)
-            staged = _count(conn, "SELECT count(*) FROM ffi_stage")
-            with conn.cursor() as cursor:
-                cursor.executemany(
-                    "INSERT INTO ffi_sector VALUES (%s, %s, %s)",
-                    [(s, first_orbit(s), ffi_cadence_seconds(s)) for s in sectors],
-                )
-                cursor.executemany(
-                    "INSERT INTO ffi_footprint VALUES (%s, %s, %s, %s)",
-                    [(*key, value.tolist()) for key, value in footprints.items()],
-                )
-            # temporary tables have no statistics until analysed: without them the planner
-            # expects one staged row and joins a million rows by nested loops
-            conn.execute("ANALYZE ffi_stage")
-            conn.execute(_OBSERVATIONS, params)
-            conn.execute(_KEYS, params)
+            staged = _stage(conn, batches, sectors, footprints)
+            conn.execute(_OBSERVATIONS, _PARAMS)
+            conn.execute(_KEYS, _PARAMS)
             conn.execute("ANALYZE ffi_key")
-            insert = _INSERT.format(action=_REPLACE if replace else "DO NOTHING")
-            if paths:
-                rows = conn.execute(insert, params).fetchall()
-                fresh = frozenset(str(path) for path, new in rows if new)
-                replaced = frozenset(str(path) for path, new in rows if not new)
-                counts = (len(fresh), len(replaced))
-            elif replace:
-                row = conn.execute(
-                    f"WITH written AS ({insert}) SELECT count(*) FILTER (WHERE fresh), "
-                    "count(*) FILTER (WHERE NOT fresh) FROM written",
-                    params,
-                ).fetchone()
-                assert row is not None
-                fresh = replaced = frozenset()
-                counts = (int(row[0]), int(row[1]))  # type: ignore[call-overload]
-            else:  # only inserts can happen: the row count says how many
-                cursor = conn.execute(insert.replace(_RETURNING, ""), params)
-                fresh = replaced = frozenset()
-                counts = (cursor.rowcount, 0)
+            written = _insert(conn, staged, replace=replace, paths=paths)
             conn.execute(_LOCK)
             conn.execute(_REFERENCE)
-        return Written(staged, counts[0], counts[1], fresh, replaced)
+        return written
+
+
+def _stage(
+    conn: Connection,
+    batches: Iterable[bytes],
+    sectors: Sequence[int],
+    footprints: Mapping[tuple[int, int, int], np.ndarray],
+) -> int:
+    """COPY the rows into ffi_stage, with their sectors and footprints; the row count."""
+    with conn.cursor().copy(_COPY) as copy:
+        copy.write(pgcopy.HEADER)
+        for batch in batches:
+            copy.write(batch)
+        copy.write(pgcopy.TRAILER)
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO ffi_sector VALUES (%s, %s, %s)",
+            [(s, first_orbit(s), ffi_cadence_seconds(s)) for s in sectors],
+        )
+        cursor.executemany(
+            "INSERT INTO ffi_footprint VALUES (%s, %s, %s, %s)",
+            [(*key, value.tolist()) for key, value in footprints.items()],
+        )
+    # temporary tables have no statistics until analysed: without them the planner expects
+    # one staged row and joins a million rows by nested loops
+    conn.execute("ANALYZE ffi_stage")
+    return _count(conn, "SELECT count(*) FROM ffi_stage")
+
+
+def _insert(conn: Connection, staged: int, *, replace: bool, paths: bool) -> Written:
+    insert = _INSERT.format(action=_REPLACE if replace else "DO NOTHING")
+    if paths:
+        rows = conn.execute(insert, _PARAMS).fetchall()
+        fresh = frozenset(str(path) for path, new in rows if new)
+        replaced = frozenset(str(path) for path, new in rows if not new)
+        return Written(staged, len(fresh), len(replaced), fresh, replaced)
+    if replace:
+        row = conn.execute(
+            f"WITH written AS ({insert}) SELECT count(*) FILTER (WHERE fresh), "
+            "count(*) FILTER (WHERE NOT fresh) FROM written",
+            _PARAMS,
+        ).fetchone()
+        assert row is not None
+        return Written(staged, int(row[0]), int(row[1]))  # type: ignore[call-overload]
+    # only inserts can happen: the row count says how many
+    cursor = conn.execute(insert.replace(_RETURNING, ""), _PARAMS)
+    return Written(staged, cursor.rowcount, 0)
 
 
 def _slices(size: int, step: int) -> Iterable[slice]:
