@@ -105,13 +105,7 @@ def test_single_table_document_and_unknown_table(client: TestClient) -> None:
     )
     root = etree.fromstring(response.content)
     assert etree.QName(root).localname == "table" and table is None
-    assert [c.findtext("name") for c in root.findall("column")][:5] == [
-        "id",
-        "catalog_id",
-        "name",
-        "ra",
-        "dec",
-    ]
+    assert [c.findtext("name") for c in root.findall("column")][:5] == ["id", "catalog_id", "name", "ra", "dec"]
     missing = client.get("/tap/tables/lcdb.nosuch")
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/plain")
