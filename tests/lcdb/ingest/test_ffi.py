@@ -33,6 +33,10 @@ def test_cadence_number_is_spoc_ffiindex_of_real_ffis() -> None:
     cadences = [parse_name(f"{name}c.fits").cadence for name in files]
     assert cadences[0] == ffiindex
     assert np.all(np.diff(cadences) == 1)  # the cutout's 30-min FFIs are consecutive
+    # A 10-min sector: FFIINDEX 151696 in the real S36 camera 4 CCD 3 TESScut header shipped
+    # in the tessilator 0.1.2 sdist (DATE-OBS 2021-03-07T09:38:25.019, which tess-cloud's
+    # catalogue gives to this file).
+    assert parse_name("tess2021066093907-s0036-4-3-0207-s_ffic.fits").cadence == 151696
 
 
 def test_header_values_and_footprint_are_stored_as_astropy_reads_them(
