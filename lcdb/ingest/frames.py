@@ -7,10 +7,12 @@ transaction then
 
 1. creates the missing TESSObservations, one per (CCD, sector) at the sector's FFI cadence
    (`ffi_cadence_seconds`), the observations FFI-based lightcurves (QLP, TESS-SPOC) use too;
-2. inserts the frames with ``ON CONFLICT (type, file_path) DO NOTHING`` -- the archive path,
+2. locks those observations (in id order, so concurrent loaders queue instead of racing);
+3. inserts the frames with ``ON CONFLICT (type, file_path) DO NOTHING`` -- the archive path,
    built here from the name parts, is the natural key, so loading a file again (either way)
-   changes nothing -- or, with ``replace``, ``DO UPDATE``;
-3. brings each touched observation's ``cadence_reference`` up to date.
+   changes nothing -- or, with ``replace``, ``DO UPDATE``; frames of an observation that has
+   none yet skip the conflict check;
+4. brings each touched observation's ``cadence_reference`` up to date.
 
 ``cadence_reference`` of an FFI observation: the sorted, distinct cadence numbers
 (`lcdb.ingest.ffi_name`, SPOC's FFIINDEX) of every frame of that CCD and sector loaded so far,
@@ -92,7 +94,7 @@ _PATH = (
     "lpad(mod(s.stamp / 1000000, 1000)::text, 3, '0'), s.camera, s.ccd, s.stamp, "
     "lpad(s.scconfig::text, 4, '0'), CASE WHEN s.raw = 1 THEN 'ir' ELSE 'ic' END)"
 )
-_RETURNING = "RETURNING f.file_path, (f.xmax = 0) AS fresh\n"
+_RETURNING = "RETURNING f.file_path, (f.xmax = 0) AS fresh"
 _INSERT = f"""
 INSERT INTO lcdb.fits_frame AS f (type, cadence, observation_id, simple, bitpix, naxis,
     naxis_values, extended, bscale, bzero, file_path, start_time, stop_time, exposure_time,
@@ -105,8 +107,9 @@ SELECT %(type)s, s.cadence, k.observation_id,
     s.quality, coalesce(s.footprint, k.footprint)
 FROM ffi_stage s
 JOIN ffi_key k ON k.sector = s.sector AND k.camera = s.camera AND k.ccd = s.ccd
-ON CONFLICT (type, file_path) {{action}}
-{_RETURNING}"""
+{{scope}}
+{{conflict}}
+"""
 _REPLACE = (
     "DO UPDATE SET cadence = EXCLUDED.cadence, observation_id = EXCLUDED.observation_id, "
     "simple = EXCLUDED.simple, bitpix = EXCLUDED.bitpix, naxis = EXCLUDED.naxis, "
@@ -143,6 +146,15 @@ LEFT JOIN ffi_footprint fp ON fp.sector = s.sector AND fp.camera = s.camera AND 
 _LOCK = """
 SELECT id FROM lcdb.observation WHERE id IN (SELECT observation_id FROM ffi_key)
 ORDER BY id FOR NO KEY UPDATE
+"""
+# An archive path names its sector, camera and CCD, so a frame can only collide with a frame
+# of its own observation: the staged rows of an observation without frames (checked under
+# the lock above, so no concurrent loader can add some meanwhile) are inserted without the
+# ON CONFLICT arbitration, a third of the cost of a first load.
+_FRESH = """
+UPDATE ffi_key k SET fresh = NOT EXISTS (
+    SELECT 1 FROM lcdb.fits_frame f WHERE f.observation_id = k.observation_id
+)
 """
 _REFERENCE = """
 UPDATE lcdb.observation o SET cadence_reference = merged.cadences
@@ -203,7 +215,8 @@ def prepare_session(conn: Connection, dims: Dimensions) -> None:
         )
         conn.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS ffi_key (sector int2, camera int2, ccd int2, "
-            "observation_id int4, footprint float8[], PRIMARY KEY (sector, camera, ccd)) "
+            "observation_id int4, footprint float8[], fresh bool NOT NULL DEFAULT false, "
+            "PRIMARY KEY (sector, camera, ccd)) "
             "ON COMMIT DELETE ROWS"
         )
         conn.execute(
@@ -298,9 +311,10 @@ class FrameLoader:
             staged = _stage(conn, batches, sectors, footprints)
             conn.execute(_OBSERVATIONS, _PARAMS)
             conn.execute(_KEYS, _PARAMS)
+            conn.execute(_LOCK)
+            conn.execute(_FRESH)
             conn.execute("ANALYZE ffi_key")
             written = _insert(conn, staged, replace=replace, paths=paths)
-            conn.execute(_LOCK)
             conn.execute(_REFERENCE)
         return written
 
@@ -333,13 +347,15 @@ def _stage(
 
 
 def _insert(conn: Connection, staged: int, *, replace: bool, paths: bool) -> Written:
-    insert = _INSERT.format(action=_REPLACE if replace else "DO NOTHING")
+    conflict = "ON CONFLICT (type, file_path) " + (_REPLACE if replace else "DO NOTHING")
     if paths:
+        insert = _INSERT.format(scope="", conflict=conflict) + _RETURNING
         rows = conn.execute(insert, _PARAMS).fetchall()
         fresh = frozenset(str(path) for path, new in rows if new)
         replaced = frozenset(str(path) for path, new in rows if not new)
         return Written(staged, len(fresh), len(replaced), fresh, replaced)
     if replace:
+        insert = _INSERT.format(scope="", conflict=conflict) + _RETURNING
         row = conn.execute(
             f"WITH written AS ({insert}) SELECT count(*) FILTER (WHERE fresh), "
             "count(*) FILTER (WHERE NOT fresh) FROM written",
@@ -347,9 +363,10 @@ def _insert(conn: Connection, staged: int, *, replace: bool, paths: bool) -> Wri
         ).fetchone()
         assert row is not None
         return Written(staged, int(row[0]), int(row[1]))  # type: ignore[call-overload]
-    # only inserts can happen: the row count says how many
-    cursor = conn.execute(insert.replace(_RETURNING, ""), _PARAMS)
-    return Written(staged, cursor.rowcount, 0)
+    # only inserts can happen: the row counts say how many
+    first = conn.execute(_INSERT.format(scope="WHERE k.fresh", conflict=""), _PARAMS)
+    more = conn.execute(_INSERT.format(scope="WHERE NOT k.fresh", conflict=conflict), _PARAMS)
+    return Written(staged, first.rowcount + more.rowcount, 0)
 
 
 def _slices(size: int, step: int) -> Iterable[slice]:
