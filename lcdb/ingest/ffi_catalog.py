@@ -133,7 +133,8 @@ def _astropy_columns(path: Path, format_: str) -> dict[str, np.ndarray]:
             if getattr(column, "mask", None) is not None and np.any(column.mask):
                 raise BadCatalog(path, f"column {name} has empty (masked) values")
             columns[name] = np.asarray(column)
-        columns["name"] = np.array([str(p).rpartition("/")[2] for p in columns.pop("path")])
+        paths = np.asarray(columns.pop("path"), dtype=str)  # FITS tables give bytes
+        columns["name"] = np.array([path.rpartition("/")[2] for path in paths.tolist()])
         for name in ("start", "stop"):
             columns[name] = np.asarray(columns[name], dtype=str).astype("datetime64[us]")
     except BadCatalog:

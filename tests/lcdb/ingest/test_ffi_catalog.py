@@ -11,6 +11,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from astropy.io import fits
+from astropy.table import Table
 
 from lcdb.ingest.errors import BadCatalog
 from lcdb.ingest.ffi_catalog import read_catalog
@@ -77,13 +78,16 @@ def test_catalogue_times_are_the_headers_tstart(sector_1: Path) -> None:
     assert 0.0 <= (tstart - catalog.start_time[row]) * 86400.0 < 1.0
 
 
-def test_csv_and_parquet_give_the_same_rows(sector_1: Path, tmp_path: Path) -> None:
-    csv = tmp_path / "sector1.csv"
-    pacsv.write_csv(pq.read_table(sector_1), csv)
-    from_parquet, from_csv = read_catalog(sector_1), read_catalog(csv)
-    for name in ("cadence", "start_time", "stop_time", "quality"):
-        assert np.array_equal(getattr(from_parquet, name), getattr(from_csv, name)), name
-    assert np.array_equal(from_parquet.names.stamp, from_csv.names.stamp)
+def test_csv_fits_and_parquet_give_the_same_rows(sector_1: Path, tmp_path: Path) -> None:
+    table = pq.read_table(sector_1)
+    csv, fits_table = tmp_path / "sector1.csv", tmp_path / "sector1.fits"
+    pacsv.write_csv(table, csv)
+    Table(table.to_pydict()).write(fits_table)
+    from_parquet = read_catalog(sector_1)
+    for other in (read_catalog(csv), read_catalog(fits_table)):
+        for name in ("cadence", "start_time", "stop_time", "quality"):
+            assert np.array_equal(getattr(from_parquet, name), getattr(other, name)), name
+        assert np.array_equal(from_parquet.names.stamp, other.names.stamp)
 
 
 def test_a_header_load_and_a_catalogue_load_of_one_file_are_one_row(
