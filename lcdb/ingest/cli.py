@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from lcdb import migrate
 from lcdb.db import database_url
 from lcdb.errors import MigrationError
 from lcdb.ingest.errors import IngestError
+from lcdb.ingest.ffi_run import ingest_ffi, ingest_ffi_catalogs
 from lcdb.ingest.load import CATALOG
 from lcdb.ingest.product import Pipeline
 from lcdb.ingest.progress import Report
@@ -59,6 +61,7 @@ def add_ingest_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         "--catalog", default=CATALOG, help=f"catalogue the ids belong to (default {CATALOG})"
     )
     targets.set_defaults(handler=run_targets)
+    add_ffi_commands(commands)
 
 
 KIND_HELP = {
@@ -143,6 +146,77 @@ def run_targets(args: argparse.Namespace, settings: DatabaseSettings) -> int:
                     flush=True,
                 )
     return 1 if failed else 0
+
+
+# --- FFI frames (issue 5): `ingest ffi` and `ingest ffi-catalog` -------------------------
+
+
+def add_ffi_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ffi = commands.add_parser(
+        "ffi",
+        help="SPOC full-frame images (*_ffic.fits, *_ffir.fits): frame records from headers",
+        description="Load TESS SPOC full-frame images as frame records: header keywords, "
+        "times, quality and the WCS footprint (pixels are not read). Directories are searched "
+        "recursively for *ffic.fits and *ffir.fits.",
+    )
+    ffi.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="file or directory")
+    ffi.add_argument(
+        "--replace", action="store_true", help="overwrite the frames already stored for these files"
+    )
+    ffi.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=DEFAULT_JOBS,
+        help=f"batches written at the same time, one connection each (default {DEFAULT_JOBS})",
+    )
+    ffi.set_defaults(handler=run_ffi)
+    catalog = commands.add_parser(
+        "ffi-catalog",
+        help="frame records of many FFIs from a catalogue table, without the files",
+        description="Load FFI frame records from catalogue tables (path, camera, ccd, start, "
+        "stop, quality; e.g. the tess-cloud package's per-sector Parquet files, or the same "
+        "as CSV, ECSV, VOTable or FITS). Each catalogue loads completely or not at all.",
+    )
+    catalog.add_argument("paths", nargs="+", type=Path, metavar="FILE", help="catalogue file")
+    catalog.add_argument(
+        "--replace", action="store_true", help="overwrite the frames already stored for these rows"
+    )
+    catalog.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=DEFAULT_JOBS,
+        help=f"catalogues written at the same time, one connection each (default {DEFAULT_JOBS})",
+    )
+    catalog.set_defaults(handler=run_ffi_catalog)
+
+
+def run_ffi(args: argparse.Namespace, settings: DatabaseSettings) -> int:
+    with database_url(settings) as url:
+        _require_schema(url, embedded=settings.embedded)
+        results = ingest_ffi(url, args.paths, replace=args.replace, jobs=args.jobs)
+        return _report("ingest ffi", results)
+
+
+def run_ffi_catalog(args: argparse.Namespace, settings: DatabaseSettings) -> int:
+    with database_url(settings) as url:
+        _require_schema(url, embedded=settings.embedded)
+        results = ingest_ffi_catalogs(url, args.paths, replace=args.replace, jobs=args.jobs)
+        return _report("ingest ffi-catalog", results)
+
+
+def _report(command: str, results: Iterable[FileResult]) -> int:
+    done: list[FileResult] = []
+    for result in results:
+        done.append(result)
+        print(result.line(), flush=True)
+    summary = Summary(tuple(done))
+    print(f"{command}: {summary.line()}", flush=True)
+    for failure in summary.failures:
+        print(f"lcdb-tap: failed: {failure.path}: {failure.reason}", file=sys.stderr)
+    return 1 if summary.failures else 0
+
+
+# --- end of FFI frames ---------------------------------------------------------------------
 
 
 def _positive_int(text: str) -> int:

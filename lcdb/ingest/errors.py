@@ -34,3 +34,15 @@ class MissingColumn(IngestError):
 
 class InvalidValue(IngestError):
     """A header keyword or column holds a value the archive cannot store."""
+
+
+class NotSPOCFFI(IngestError):
+    """Not a SPOC full-frame image: wrong file name, telescope or extensions."""
+
+
+class MissingKeyword(IngestError):
+    """A header without a keyword the archive stores."""
+
+
+class BadCatalog(IngestError):
+    """An FFI catalogue that cannot be read or holds a row the archive cannot store."""

@@ -117,15 +117,6 @@ def first_orbit(sector: int) -> int | None:
     return 2 * sector + 7 if 1 <= sector <= 29 else None
 
 
-def ffi_cadence_seconds(sector: int) -> float:
-    """The full-frame image cadence of a sector (tess.md 2.5): 1800, 600 or 200 s."""
-    if sector <= 26:
-        return 1800.0
-    if sector <= 55:
-        return 600.0
-    return 200.0
-
-
 def read_only(values: np.ndarray) -> np.ndarray:
     values.flags.writeable = False
     return values

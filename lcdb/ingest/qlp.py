@@ -34,11 +34,10 @@ from lcdb.ingest.product import (
     Lightcurve,
     Pipeline,
     ProductInfo,
-    ffi_cadence_seconds,
     first_orbit,
 )
 from lcdb.ingest.spoc import target_properties
-from lcdb.missions.tess import QLP_QUALITY_FLAGS
+from lcdb.missions.tess import QLP_QUALITY_FLAGS, ffi_cadence_seconds
 
 OPTIMAL = "qlp-optimal-aperture"
 SMALL = "qlp-small-aperture"

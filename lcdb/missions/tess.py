@@ -14,11 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from lcdb.models.base import described
+from lcdb.models.frame import FITSFrame
 from lcdb.models.observation import Observation
 from lcdb.models.quality import QualityFlagArray
 
 TESS_OBSERVATION = "tess_observation"
 TESS_QUALITY_FLAGS = "tess_quality_flags"
+TESS_FFI = "tess_ffi"
 
 
 class TESSObservation(Observation):
@@ -53,6 +55,32 @@ Observation.__table__.append_constraint(
         "instrument_id", "sector", "cadence_seconds", name="uq_observation_tess_key"
     )
 )
+
+
+def ffi_cadence_seconds(sector: int) -> float:
+    """Seconds between full-frame images in a sector: 1800 (S1-26), 600 (S27-55), 200 (S56+).
+
+    Source: TESS mission extensions (HEASARC); the tess-cloud catalogue of every SPOC FFI
+    confirms the spacing of the file names for S1-S68.
+    """
+    if sector <= 26:
+        return 1800.0
+    if sector <= 55:
+        return 600.0
+    return 200.0
+
+
+class TESSFFIFrame(FITSFrame):
+    """One SPOC full-frame image file (one CCD at one FFI cadence), ``*_ffic.fits``/``*_ffir.fits``.
+
+    Its observation is the TESSObservation of the CCD, the sector and the FFI cadence
+    (`ffi_cadence_seconds`), the one FFI-based lightcurves (QLP, TESS-SPOC) share. The keyword
+    columns describe the image extension (HDU 1), since the primary HDU of an FFI holds no data;
+    SIMPLE and EXTEND come from the primary header. `lcdb.ingest.ffi_name` defines the cadence
+    number and the archive path.
+    """
+
+    __mapper_args__ = {"polymorphic_identity": TESS_FFI, "polymorphic_load": "inline"}
 
 
 class TESSQualityBit(enum.IntFlag):

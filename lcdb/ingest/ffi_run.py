@@ -1,0 +1,239 @@
+"""Run FFI loads over many paths and report one result per file (or catalogue).
+
+Headers (`ingest_ffi`): files are read and checked in the calling thread, in batches of
+`BATCH`; each batch of good files is written by one of `jobs` connections in one transaction
+(set-based, `lcdb.ingest.frames`), so a million small files do not cost a million commits. If
+the database refuses a batch, its files are written again one transaction each, so only the
+file at fault fails and every other file still loads whole. Catalogues (`ingest_ffi_catalogs`):
+one transaction per catalogue file.
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from lcdb.db import normalise_url
+from lcdb.ingest.errors import IngestError
+from lcdb.ingest.ffi import FFIFrame, read_ffi
+from lcdb.ingest.ffi_catalog import FrameCatalog, describe, read_catalog
+from lcdb.ingest.footprint import FootprintUnavailable
+from lcdb.ingest.frames import FrameLoader, Written
+from lcdb.ingest.load import Outcome, ensure_dimensions
+from lcdb.ingest.run import FileResult
+
+FFI_PATTERNS = ("*ffic.fits", "*ffir.fits")
+BATCH = 500  # files per transaction on the header path
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult(FileResult):
+    """A file's result whose description says what was stored (no cadence count)."""
+
+    def line(self) -> str:
+        if self.failed:
+            return f"failed    {self.path}: {self.reason}"
+        return f"{self.outcome!s:<9} {self.path} ({self.what})"
+
+
+def find_ffis(paths: Iterable[Path]) -> Iterator[Path | FrameResult]:
+    """Files named directly, and FFIs under directories (recursively, sorted, once each)."""
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                {p for pattern in FFI_PATTERNS for p in path.rglob(pattern) if p.is_file()}
+            )
+            if not found:
+                yield FrameResult(path, None, "no *ffic.fits or *ffir.fits files in this directory")
+        else:
+            found = [path]
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield file
+
+
+def ingest_ffi(
+    url: str,
+    paths: Sequence[Path],
+    *,
+    replace: bool = False,
+    jobs: int = 1,
+    batch: int = BATCH,
+) -> Iterator[FileResult]:
+    """Load the headers of every FFI under `paths`; one result per file, in order."""
+    with _Loaders(url, jobs) as loaders:
+
+        def write(items: list[FFIFrame | FrameResult]) -> list[FileResult]:
+            loader = loaders.get()
+            try:
+                return write_batch(loader, items, replace=replace)
+            finally:
+                loaders.put(loader)
+
+        with ThreadPoolExecutor(max_workers=loaders.qsize()) as pool:
+            window: collections.deque[Future[list[FileResult]]] = collections.deque()
+            for items in _batches(find_ffis(paths), batch):
+                window.append(pool.submit(write, items))
+                while len(window) > jobs or (window and window[0].done()):
+                    yield from window.popleft().result()
+            while window:
+                yield from window.popleft().result()
+
+
+def ingest_ffi_catalogs(
+    url: str, paths: Sequence[Path], *, replace: bool = False, jobs: int = 1
+) -> Iterator[FileResult]:
+    """Load every FFI catalogue file, each in its own transaction; one result per file.
+
+    Catalogues are read in the calling thread while up to `jobs` others are written, each on
+    its own connection (different sectors touch different observations).
+    """
+    with _Loaders(url, jobs) as loaders:
+
+        def write(catalog: FrameCatalog) -> FileResult:
+            loader = loaders.get()
+            try:
+                return _write_catalog(loader, catalog, replace=replace)
+            finally:
+                loaders.put(loader)
+
+        with ThreadPoolExecutor(max_workers=loaders.qsize()) as pool:
+            window: collections.deque[Future[FileResult] | FileResult] = collections.deque()
+            for path in paths:
+                try:
+                    window.append(pool.submit(write, read_catalog(path)))
+                except IngestError as exc:
+                    window.append(FrameResult(path, None, exc.reason))
+                while len(window) > jobs or (window and _ready(window[0])):
+                    yield _result(window.popleft())
+            while window:
+                yield _result(window.popleft())
+
+
+def _write_catalog(loader: FrameLoader, catalog: FrameCatalog, *, replace: bool) -> FileResult:
+    path = catalog.path
+    try:
+        written = loader.load_catalog(catalog, replace=replace)
+    except FootprintUnavailable as exc:
+        return FrameResult(path, None, str(exc))
+    except psycopg.Error as exc:
+        return FrameResult(path, None, f"database refused the file: {_first_line(exc)}")
+    what = (
+        f"{describe(catalog)}: {written.staged:,} frames, {written.inserted:,} new, "
+        f"{written.updated:,} replaced, {written.unchanged:,} already there"
+    )
+    return FrameResult(path, _outcome(written), what=what, points=written.staged)
+
+
+def _ready(item: Future[FileResult] | FileResult) -> bool:
+    return isinstance(item, FileResult) or item.done()
+
+
+def _result(item: Future[FileResult] | FileResult) -> FileResult:
+    return item if isinstance(item, FileResult) else item.result()
+
+
+class _Loaders:
+    """`jobs` connections with a FrameLoader each, closed on exit."""
+
+    def __init__(self, url: str, jobs: int) -> None:
+        self.libpq = (
+            normalise_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        self.jobs = max(1, jobs)
+        self.opened: list[psycopg.Connection[tuple[object, ...]]] = []
+
+    def __enter__(self) -> queue.SimpleQueue[FrameLoader]:
+        loaders: queue.SimpleQueue[FrameLoader] = queue.SimpleQueue()
+        try:
+            self.opened = [psycopg.connect(self.libpq) for _ in range(self.jobs)]
+            dims = ensure_dimensions(self.opened[0])
+            for conn in self.opened:
+                loaders.put(FrameLoader(conn, dims))
+        except BaseException:
+            self.__exit__()
+            raise
+        return loaders
+
+    def __exit__(self, *_: object) -> None:
+        for conn in self.opened:
+            conn.close()
+
+
+def _batches(
+    items: Iterable[Path | FrameResult], size: int
+) -> Iterator[list[FFIFrame | FrameResult]]:
+    """Read files in order; a failed read becomes its result, in place."""
+    current: list[FFIFrame | FrameResult] = []
+    for item in items:
+        if isinstance(item, FrameResult):
+            current.append(item)
+        else:
+            try:
+                current.append(read_ffi(item))
+            except IngestError as exc:
+                current.append(FrameResult(item, None, exc.reason))
+        if len(current) >= size:
+            yield current
+            current = []
+    if current:
+        yield current
+
+
+def write_batch(
+    loader: FrameLoader, items: list[FFIFrame | FrameResult], *, replace: bool
+) -> list[FileResult]:
+    frames = [item for item in items if isinstance(item, FFIFrame)]
+    written: dict[Path, FileResult] = {}
+    if frames:
+        try:
+            done = loader.load_frames(frames, replace=replace)
+            fresh, replaced = done.fresh_names, done.replaced_names
+            written = {frame.path: _frame_result(frame, fresh, replaced) for frame in frames}
+        except psycopg.Error:
+            for frame in frames:  # find the file at fault; the others load on their own
+                written[frame.path] = _write_one(loader, frame, replace=replace)
+    return [item if isinstance(item, FrameResult) else written[item.path] for item in items]
+
+
+def _write_one(loader: FrameLoader, frame: FFIFrame, *, replace: bool) -> FileResult:
+    try:
+        done = loader.load_frames([frame], replace=replace)
+        return _frame_result(frame, done.fresh_names, done.replaced_names)
+    except psycopg.Error as exc:
+        return FrameResult(frame.path, None, f"database refused the file: {_first_line(exc)}")
+
+
+def _frame_result(frame: FFIFrame, fresh: frozenset[str], replaced: frozenset[str]) -> FileResult:
+    name = frame.name.name
+    if name in fresh:
+        outcome = Outcome.LOADED
+    elif name in replaced:
+        outcome = Outcome.REPLACED
+    else:
+        outcome = Outcome.UNCHANGED
+    what = (
+        f"sector {frame.name.sector} camera {frame.name.camera} CCD {frame.name.ccd} "
+        f"cadence {frame.cadence}"
+    )
+    return FrameResult(frame.path, outcome, what=what, points=1)
+
+
+def _outcome(written: Written) -> Outcome:
+    if written.inserted:
+        return Outcome.LOADED
+    return Outcome.REPLACED if written.updated else Outcome.UNCHANGED
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
