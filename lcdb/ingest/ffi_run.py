@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import collections
 import queue
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +25,12 @@ from lcdb.ingest.ffi import FFIFrame, read_ffi
 from lcdb.ingest.ffi_catalog import FrameCatalog, describe, read_catalog
 from lcdb.ingest.footprint import FootprintUnavailable
 from lcdb.ingest.frames import FrameLoader, Written
-from lcdb.ingest.load import Outcome, ensure_dimensions
+from lcdb.ingest.load import FileStamp, Outcome, ensure_dimensions, is_logged, logged
 from lcdb.ingest.run import FileResult
 
 FFI_PATTERNS = ("*ffic.fits", "*ffir.fits")
 BATCH = 500  # files per transaction on the header path
+LOGGED = "already loaded, per the ingest log"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +69,29 @@ def ingest_ffi(
     replace: bool = False,
     jobs: int = 1,
     batch: int = BATCH,
+    resume: bool = True,
 ) -> Iterator[FileResult]:
-    """Load the headers of every FFI under `paths`; one result per file, in order."""
+    """Load the headers of every FFI under `paths`; one result per file, in order.
+
+    With `resume`, files the ingest log has (same size and modification time) are skipped
+    unopened, as `lcdb.ingest.run` does for lightcurves.
+    """
     with _Loaders(url, jobs) as loaders:
+        done = loaders.done if resume and not replace else {}
 
-        def write(items: list[FFIFrame | FrameResult]) -> list[FileResult]:
-            loader = loaders.get()
+        def write(
+            items: list[FFIFrame | FrameResult], stamps: dict[Path, FileStamp]
+        ) -> list[FileResult]:
+            loader = loaders.queue.get()
             try:
-                return write_batch(loader, items, replace=replace)
+                return write_batch(loader, items, stamps, replace=replace)
             finally:
-                loaders.put(loader)
+                loaders.queue.put(loader)
 
-        with ThreadPoolExecutor(max_workers=loaders.qsize()) as pool:
+        with ThreadPoolExecutor(max_workers=loaders.queue.qsize()) as pool:
             window: collections.deque[Future[list[FileResult]]] = collections.deque()
-            for items in _batches(find_ffis(paths), batch):
-                window.append(pool.submit(write, items))
+            for items, stamps in _batches(find_ffis(paths), batch, done):
+                window.append(pool.submit(write, items, stamps))
                 while len(window) > jobs or (window and window[0].done()):
                     yield from window.popleft().result()
             while window:
@@ -90,7 +99,12 @@ def ingest_ffi(
 
 
 def ingest_ffi_catalogs(
-    url: str, paths: Sequence[Path], *, replace: bool = False, jobs: int = 1
+    url: str,
+    paths: Sequence[Path],
+    *,
+    replace: bool = False,
+    jobs: int = 1,
+    resume: bool = True,
 ) -> Iterator[FileResult]:
     """Load every FFI catalogue file, each in its own transaction; one result per file.
 
@@ -98,31 +112,40 @@ def ingest_ffi_catalogs(
     its own connection (different sectors touch different observations).
     """
     with _Loaders(url, jobs) as loaders:
+        done = loaders.done if resume and not replace else {}
 
-        def write(catalog: FrameCatalog) -> FileResult:
-            loader = loaders.get()
+        def write(catalog: FrameCatalog, stamp: FileStamp) -> FileResult:
+            loader = loaders.queue.get()
             try:
-                return _write_catalog(loader, catalog, replace=replace)
+                return _write_catalog(loader, catalog, stamp, replace=replace)
             finally:
-                loaders.put(loader)
+                loaders.queue.put(loader)
 
-        with ThreadPoolExecutor(max_workers=loaders.qsize()) as pool:
+        with ThreadPoolExecutor(max_workers=loaders.queue.qsize()) as pool:
             window: collections.deque[Future[FileResult] | FileResult] = collections.deque()
             for path in paths:
                 try:
-                    window.append(pool.submit(write, read_catalog(path)))
+                    stamp = FileStamp.of(path)
+                    if is_logged(done, stamp):
+                        window.append(FrameResult(path, Outcome.UNCHANGED, what=LOGGED))
+                    else:
+                        window.append(pool.submit(write, read_catalog(path), stamp))
                 except IngestError as exc:
                     window.append(FrameResult(path, None, exc.reason))
+                except OSError as exc:
+                    window.append(FrameResult(path, None, _unreadable(exc)))
                 while len(window) > jobs or (window and _ready(window[0])):
                     yield _result(window.popleft())
             while window:
                 yield _result(window.popleft())
 
 
-def _write_catalog(loader: FrameLoader, catalog: FrameCatalog, *, replace: bool) -> FileResult:
+def _write_catalog(
+    loader: FrameLoader, catalog: FrameCatalog, stamp: FileStamp, *, replace: bool
+) -> FileResult:
     path = catalog.path
     try:
-        written = loader.load_catalog(catalog, replace=replace)
+        written = loader.load_catalog(catalog, replace=replace, stamp=stamp)
     except FootprintUnavailable as exc:
         return FrameResult(path, None, str(exc))
     except psycopg.Error as exc:
@@ -142,6 +165,12 @@ def _result(item: Future[FileResult] | FileResult) -> FileResult:
     return item if isinstance(item, FileResult) else item.result()
 
 
+@dataclass
+class _Connected:
+    queue: queue.SimpleQueue[FrameLoader]
+    done: dict[str, tuple[int, int]]  # the ingest log: path -> (size, mtime_ns)
+
+
 class _Loaders:
     """`jobs` connections with a FrameLoader each, closed on exit."""
 
@@ -152,17 +181,19 @@ class _Loaders:
         self.jobs = max(1, jobs)
         self.opened: list[psycopg.Connection[tuple[object, ...]]] = []
 
-    def __enter__(self) -> queue.SimpleQueue[FrameLoader]:
+    def __enter__(self) -> _Connected:
         loaders: queue.SimpleQueue[FrameLoader] = queue.SimpleQueue()
         try:
             self.opened = [psycopg.connect(self.libpq) for _ in range(self.jobs)]
             dims = ensure_dimensions(self.opened[0])
+            done = logged(self.opened[0])
+            self.opened[0].commit()
             for conn in self.opened:
                 loaders.put(FrameLoader(conn, dims))
         except BaseException:
             self.__exit__()
             raise
-        return loaders
+        return _Connected(loaders, done)
 
     def __exit__(self, *_: object) -> None:
         for conn in self.opened:
@@ -170,44 +201,62 @@ class _Loaders:
 
 
 def _batches(
-    items: Iterable[Path | FrameResult], size: int
-) -> Iterator[list[FFIFrame | FrameResult]]:
-    """Read files in order; a failed read becomes its result, in place."""
+    items: Iterable[Path | FrameResult], size: int, done: Mapping[str, tuple[int, int]]
+) -> Iterator[tuple[list[FFIFrame | FrameResult], dict[Path, FileStamp]]]:
+    """Read files in order; a failed read (or a logged file) becomes its result, in place."""
     current: list[FFIFrame | FrameResult] = []
+    stamps: dict[Path, FileStamp] = {}
     for item in items:
         if isinstance(item, FrameResult):
             current.append(item)
         else:
             try:
-                current.append(read_ffi(item))
+                stamp = FileStamp.of(item)
+                if is_logged(done, stamp):
+                    current.append(FrameResult(item, Outcome.UNCHANGED, what=LOGGED))
+                else:
+                    current.append(read_ffi(item))
+                    stamps[item] = stamp
             except IngestError as exc:
                 current.append(FrameResult(item, None, exc.reason))
+            except OSError as exc:
+                current.append(FrameResult(item, None, _unreadable(exc)))
         if len(current) >= size:
-            yield current
-            current = []
+            yield current, stamps
+            current, stamps = [], {}
     if current:
-        yield current
+        yield current, stamps
 
 
 def write_batch(
-    loader: FrameLoader, items: list[FFIFrame | FrameResult], *, replace: bool
+    loader: FrameLoader,
+    items: list[FFIFrame | FrameResult],
+    stamps: Mapping[Path, FileStamp],
+    *,
+    replace: bool,
 ) -> list[FileResult]:
     frames = [item for item in items if isinstance(item, FFIFrame)]
     written: dict[Path, FileResult] = {}
     if frames:
         try:
-            done = loader.load_frames(frames, replace=replace)
+            done = loader.load_frames(
+                frames, replace=replace, stamps=[stamps[f.path] for f in frames if f.path in stamps]
+            )
             fresh, replaced = done.fresh_names, done.replaced_names
             written = {frame.path: _frame_result(frame, fresh, replaced) for frame in frames}
         except psycopg.Error:
             for frame in frames:  # find the file at fault; the others load on their own
-                written[frame.path] = _write_one(loader, frame, replace=replace)
+                written[frame.path] = _write_one(
+                    loader, frame, stamps.get(frame.path), replace=replace
+                )
     return [item if isinstance(item, FrameResult) else written[item.path] for item in items]
 
 
-def _write_one(loader: FrameLoader, frame: FFIFrame, *, replace: bool) -> FileResult:
+def _write_one(
+    loader: FrameLoader, frame: FFIFrame, stamp: FileStamp | None, *, replace: bool
+) -> FileResult:
     try:
-        done = loader.load_frames([frame], replace=replace)
+        done = loader.load_frames([frame], replace=replace, stamps=[stamp] if stamp else [])
         return _frame_result(frame, done.fresh_names, done.replaced_names)
     except psycopg.Error as exc:
         return FrameResult(frame.path, None, f"database refused the file: {_first_line(exc)}")
@@ -232,6 +281,10 @@ def _outcome(written: Written) -> Outcome:
     if written.inserted:
         return Outcome.LOADED
     return Outcome.REPLACED if written.updated else Outcome.UNCHANGED
+
+
+def _unreadable(exc: OSError) -> str:
+    return f"cannot read the file ({exc.strerror or exc})"
 
 
 def _first_line(exc: BaseException) -> str:

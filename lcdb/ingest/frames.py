@@ -40,7 +40,7 @@ from lcdb.ingest import copycolumns, pgcopy
 from lcdb.ingest.ffi import FFIFrame
 from lcdb.ingest.ffi_catalog import FrameCatalog
 from lcdb.ingest.footprint import ccd_footprints
-from lcdb.ingest.load import Dimensions
+from lcdb.ingest.load import Dimensions, FileStamp, log_files
 from lcdb.ingest.spoc import first_orbit
 from lcdb.missions.tess import TESS_FFI, TESS_OBSERVATION, ffi_cadence_seconds
 
@@ -238,7 +238,9 @@ class FrameLoader:
         self.conn = conn
         prepare_session(conn, dims)
 
-    def load_catalog(self, catalog: FrameCatalog, *, replace: bool = False) -> Written:
+    def load_catalog(
+        self, catalog: FrameCatalog, *, replace: bool = False, stamp: FileStamp | None = None
+    ) -> Written:
         """Every row of one catalogue, all or (on any error) none of them."""
         names = catalog.names
         keys = set(
@@ -263,9 +265,18 @@ class FrameLoader:
             )
             for part in _slices(catalog.size, CATALOG_BATCH)
         )
-        return self._write(batches, catalog.sectors, footprints, replace=replace, paths=False)
+        logged = ([stamp], "ffi-catalog") if stamp is not None else None
+        return self._write(
+            batches, catalog.sectors, footprints, replace=replace, paths=False, logged=logged
+        )
 
-    def load_frames(self, frames: Sequence[FFIFrame], *, replace: bool = False) -> Written:
+    def load_frames(
+        self,
+        frames: Sequence[FFIFrame],
+        *,
+        replace: bool = False,
+        stamps: Sequence[FileStamp] = (),
+    ) -> Written:
         """The records of some FFI files read from their headers, in one transaction."""
         rows = [
             pgcopy.encode_row(
@@ -295,7 +306,9 @@ class FrameLoader:
             for frame in frames
         ]
         sectors = sorted({frame.name.sector for frame in frames})
-        return self._write([b"".join(rows)], sectors, {}, replace=replace, paths=True)
+        return self._write(
+            [b"".join(rows)], sectors, {}, replace=replace, paths=True, logged=(stamps, "ffi")
+        )
 
     def _write(
         self,
@@ -305,6 +318,7 @@ class FrameLoader:
         *,
         replace: bool,
         paths: bool,
+        logged: tuple[Sequence[FileStamp], str] | None = None,
     ) -> Written:
         conn = self.conn
         with conn.transaction():
@@ -316,6 +330,8 @@ class FrameLoader:
             conn.execute("ANALYZE ffi_key")
             written = _insert(conn, staged, replace=replace, paths=paths)
             conn.execute(_REFERENCE)
+            if logged is not None and logged[0]:
+                log_files(conn, *logged)  # with the data: the checkpoint of a resumed run
         return written
 
 

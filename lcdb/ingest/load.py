@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -391,14 +391,23 @@ def pad_to(lc: Lightcurve, cadences: np.ndarray) -> Lightcurve:
 
 
 def _log(conn: Connection, lc: Lightcurve, stamp: FileStamp | None) -> None:
-    if stamp is None:
-        return
-    conn.execute(
-        "INSERT INTO lcdb_internal.ingested_file (path, kind, size, mtime_ns) "
-        "VALUES (%s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET kind = EXCLUDED.kind, "
-        "size = EXCLUDED.size, mtime_ns = EXCLUDED.mtime_ns, loaded_at = now()",
-        (stamp.path, str(lc.info.pipeline), stamp.size, stamp.mtime_ns),
-    )
+    if stamp is not None:
+        log_files(conn, [stamp], str(lc.info.pipeline))
+
+
+def log_files(conn: Connection, stamps: Sequence[FileStamp], kind: str) -> None:
+    """Record loaded files in the ingest log; call inside the transaction that loaded them."""
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO lcdb_internal.ingested_file (path, kind, size, mtime_ns) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (path) DO UPDATE SET kind = EXCLUDED.kind, "
+            "size = EXCLUDED.size, mtime_ns = EXCLUDED.mtime_ns, loaded_at = now()",
+            [(stamp.path, kind, stamp.size, stamp.mtime_ns) for stamp in stamps],
+        )
+
+
+def is_logged(done: Mapping[str, tuple[int, int]], stamp: FileStamp) -> bool:
+    return done.get(stamp.path) == (stamp.size, stamp.mtime_ns)
 
 
 def logged(conn: Connection) -> dict[str, tuple[int, int]]:

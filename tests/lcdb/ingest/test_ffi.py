@@ -145,7 +145,7 @@ def test_a_batch_the_database_refuses_is_written_again_file_by_file(
     refused = dataclasses.replace(other, bitpix=12)  # only the database's check catches it
     with connect(migrated_database_url) as conn:
         loader = FrameLoader(conn, ensure_dimensions(conn))
-        results = write_batch(loader, [good, refused], replace=False)
+        results = write_batch(loader, [good, refused], {}, replace=False)
     assert [(r.path, r.outcome) for r in results] == [(good.path, "loaded"), (other.path, None)]
     assert results[1].reason is not None
     assert "database refused the file" in results[1].reason

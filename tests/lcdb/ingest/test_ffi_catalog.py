@@ -39,6 +39,11 @@ def test_a_sector_loads_as_pyarrow_reads_it(
         "0 already there)",
         "ingest ffi-catalog: 1 loaded, 0 unchanged, 0 replaced, 0 failed",
     ]
+    assert main(argv) == 0  # a second run finds the catalogue in the ingest log, unopened
+    assert capsys.readouterr().out.splitlines() == [
+        f"unchanged {sector_1} (already loaded, per the ingest log)",
+        "ingest ffi-catalog: 0 loaded, 1 unchanged, 0 replaced, 0 failed",
+    ]
     stored = frames(migrated_database_url)
     assert set(stored) == set(table["path"])
     for path, quality, camera, ccd in zip(

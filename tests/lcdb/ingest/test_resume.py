@@ -96,3 +96,24 @@ def test_the_progress_bar_shows_counts_and_rate_on_a_terminal(
     assert "3/3" in text and "3 loaded, 0 unchanged, 0 failed" in text and "cadences/s" in text
     assert "loaded    " not in text  # no per-file lines on a terminal
     assert "ingest qlp: 3 loaded, 0 unchanged, 0 replaced, 0 failed" in text
+
+
+def test_ffi_files_are_logged_with_their_frames_and_skipped_when_loaded(
+    migrated_database_url: str, tmp_path: Path
+) -> None:
+    from lcdb.ingest.ffi_run import ingest_ffi
+    from tests.lcdb.ingest.ffi_files import write_ffi
+
+    first = write_ffi(tmp_path, "tess2019131050742-s0011-1-1-0143-s_ffic.fits")
+    second = write_ffi(tmp_path, "tess2019131052742-s0011-1-1-0143-s_ffic.fits")
+    loaded = list(ingest_ffi(migrated_database_url, [tmp_path]))
+    assert [r.outcome for r in loaded] == [Outcome.LOADED, Outcome.LOADED]
+    with connect(migrated_database_url) as conn:
+        logged = conn.execute(
+            "SELECT path, kind FROM lcdb_internal.ingested_file ORDER BY path"
+        ).fetchall()
+    assert logged == [(str(first.resolve()), "ffi"), (str(second.resolve()), "ffi")]
+    again = list(ingest_ffi(migrated_database_url, [tmp_path]))
+    assert [(r.outcome, r.what) for r in again] == [
+        (Outcome.UNCHANGED, "already loaded, per the ingest log")
+    ] * 2
