@@ -40,6 +40,8 @@ from tap_service.uws.store import LOCK_CLASS, JobStore
 log = logging.getLogger(__name__)
 
 RESULT = "result"
+#: Names the database whose jobs a directory holds; directories of other jobs are never removed.
+MARKER = ".lcdb-database"
 #: How often the monitor looks for jobs to stop, and idle workers for queued jobs.
 TICK = 0.5
 POLL = 2.0
@@ -226,6 +228,22 @@ class Runner:
             self.notify()
 
     def _remove_orphan_directories(self) -> None:
+        """Remove directories of jobs that no longer exist (a crash between delete and rm).
+
+        Only in a directory marked as this database's: pointed at a directory that holds
+        another database's jobs, the service must not delete them.
+        """
+        marker = self.directory / MARKER
+        database = self.engine.url.set(password=None).render_as_string(hide_password=True)
+        if not marker.exists():
+            marker.write_text(database + "\n")
+        if marker.read_text().strip() != database:
+            log.warning(
+                "%s holds results of another database (%s); leaving its files alone",
+                self.directory,
+                marker.read_text().strip(),
+            )
+            return
         names = [p.name for p in self.directory.iterdir() if p.is_dir()]
         known = self.store.existing(names)
         for name in names:
