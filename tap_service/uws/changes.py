@@ -1,36 +1,56 @@
-"""Wakes requests blocked in a UWS WAIT when a job's phase may have changed.
+"""Wakes requests blocked in a UWS WAIT when their job's phase may have changed.
 
-A broadcast: every waiter holds the current event; `fire` sets it and puts a fresh one in
-its place. `fire` runs on the event loop; the worker threads reach it through
-`threadsafe_fire`. Waiters re-read the job from the database after waking, so a spurious
-wake-up costs one query and a missed one (a job run by another service process) at most
-the poll interval of `wait`.
+Waiters wait on an event of their own job, so a change wakes only the requests that care
+(with hundreds of clients blocked, a broadcast would make every one of them re-read its job
+on every change). `fire` runs on the event loop; the runner's listener thread reaches it
+through `threadsafe_fire` when PostgreSQL reports a change (NOTIFY, from any service
+process). Waiters re-read the job after waking, so a spurious wake-up costs one query.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass, field
 
 import anyio
+
+
+@dataclass
+class _Waiters:
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+    count: int = 0
 
 
 class Changes:
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._event = asyncio.Event()
+        self._jobs: dict[str, _Waiters] = {}
 
-    def fire(self) -> None:
-        event, self._event = self._event, asyncio.Event()
-        event.set()
+    def fire(self, job_id: str | None = None) -> None:
+        """Wake the waiters of `job_id` (None: of every job)."""
+        if job_id is None:
+            woken = list(self._jobs.values())
+            self._jobs.clear()
+        else:
+            waiters = self._jobs.pop(job_id, None)
+            woken = [waiters] if waiters is not None else []
+        for waiters in woken:
+            waiters.event.set()
 
-    def threadsafe_fire(self) -> None:
-        """`fire` from any thread (a worker that just changed a job)."""
+    def threadsafe_fire(self, job_id: str | None = None) -> None:
+        """`fire` from any thread."""
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
-            self._loop.call_soon_threadsafe(self.fire)
+            self._loop.call_soon_threadsafe(self.fire, job_id)
 
-    async def wait(self, timeout: float) -> None:
-        """Until the next `fire`, or `timeout` seconds."""
-        event = self._event
-        with anyio.move_on_after(timeout):
-            await event.wait()
+    async def wait(self, job_id: str, timeout: float) -> None:
+        """Until `job_id` may have changed, or `timeout` seconds."""
+        waiters = self._jobs.setdefault(job_id, _Waiters())
+        waiters.count += 1
+        try:
+            with anyio.move_on_after(timeout):
+                await waiters.event.wait()
+        finally:
+            waiters.count -= 1
+            if waiters.count == 0 and self._jobs.get(job_id) is waiters:
+                del self._jobs[job_id]

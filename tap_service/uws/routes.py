@@ -38,8 +38,8 @@ from tap_service.uws.store import JobStore
 TEXT = "text/plain; charset=UTF-8"
 #: Job-creation parameters that control the job rather than the query.
 CONTROL = ("PHASE", "EXECUTIONDURATION", "DESTRUCTION", "ACTION")
-#: How often a WAIT re-reads the job even without a wake-up (jobs run by another process).
-WAIT_POLL = 1.0
+#: How often a WAIT re-reads the job even without a wake-up (should a notification be lost).
+WAIT_POLL = 5.0
 
 
 def _runner(request: Request) -> Runner:
@@ -86,11 +86,6 @@ async def _params(request: Request) -> dict[str, list[str]]:
 
 async def _job(request: Request) -> Job:
     return await run_in_threadpool(_store(request).get, request.path_params["job_id"])
-
-
-def _changed(request: Request) -> None:
-    changes: Changes = request.app.state.changes
-    changes.fire()
 
 
 # -- the job list ------------------------------------------------------------------------------
@@ -163,7 +158,6 @@ async def _delete(request: Request) -> Response:
     await run_in_threadpool(runner.store.delete, job_id)
     runner.cancel(job_id)
     await run_in_threadpool(runner.discard, job_id)
-    _changed(request)
     return RedirectResponse(_async_url(request), status_code=303)
 
 
@@ -183,7 +177,6 @@ async def phase(request: Request) -> Response:
         runner.wake()
     if action is Action.ABORT and before.phase is Phase.EXECUTING:
         await run_in_threadpool(runner.cancel, before.job_id)
-    _changed(request)
     return _to_job(request, before.job_id)
 
 
@@ -274,7 +267,7 @@ async def _waited(request: Request, params: dict[str, list[str]]) -> Job:
     changes: Changes = request.app.state.changes
     deadline = time.monotonic() + seconds
     while (remaining := deadline - time.monotonic()) > 0:
-        await changes.wait(min(remaining, WAIT_POLL))
+        await changes.wait(current.job_id, min(remaining, WAIT_POLL))
         latest = await _job(request)
         if latest.phase is not current.phase:
             return latest

@@ -10,7 +10,9 @@ served. ABORT cancels the running statement in PostgreSQL (libpq cancel request)
 
 While it lives, a runner holds a PostgreSQL advisory lock on its own key, on a connection of
 its own; an EXECUTING job records that key. When the process dies the lock goes with it, and
-the next sweep of any runner (or the restarted service) marks the job ERROR, saying why.
+the next sweep of any runner (or the restarted service) marks the job ERROR, saying why. The
+same connection LISTENs for the store's notifications of changed jobs and passes them to
+`notify` (which wakes the requests blocked in WAIT on them).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from tap_service.errors import JobNotFound, QueryTimeout, TAPError
 from tap_service.params import parse_tap_request
 from tap_service.settings import Settings
 from tap_service.uws.model import Job, Phase
-from tap_service.uws.store import LOCK_CLASS, JobStore
+from tap_service.uws.store import CHANNEL, LOCK_CLASS, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,7 @@ class Runner:
         engine: Engine,
         catalog: adql.Catalog,
         settings: Settings,
-        notify: Callable[[], None],
+        notify: Callable[[str | None], None],
     ) -> None:
         self.engine = engine
         self.catalog = catalog
@@ -117,6 +119,7 @@ class Runner:
         for number in range(self.settings.async_workers):
             self._spawn(self._work, f"uws-worker-{number}")
         self._spawn(self._monitor, "uws-monitor")
+        self._spawn(self._listen, "uws-listener")
 
     def stop(self) -> None:
         """Stop taking jobs; running ones are cancelled and end in ERROR, saying why."""
@@ -128,7 +131,7 @@ class Runner:
             job.cancel()
         for thread in self._threads:
             thread.join(timeout=30)
-        if self._lock_connection is not None:
+        if self._lock_connection is not None:  # releases the advisory lock
             self._lock_connection.close()
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
@@ -146,6 +149,7 @@ class Runner:
             if taken and taken[0]:
                 break
             self.key = secrets.randbelow(2**31 - 1) + 1
+        connection.execute(f"LISTEN {CHANNEL}")
         self._lock_connection = connection
 
     # -- what clients trigger ------------------------------------------------------------------
@@ -182,12 +186,24 @@ class Runner:
                 self._wake.wait(POLL)
                 self._wake.clear()
                 continue
-            self.notify()
             try:
                 self._execute(job)
             except Exception:  # nothing may kill a worker
                 log.exception("job %s failed in the worker", job.job_id)
-            self.notify()
+
+    def _listen(self) -> None:
+        """Pass the store's notifications (from every service process) to `notify`."""
+        connection = self._lock_connection
+        assert connection is not None
+        while not self._stopping.is_set():
+            try:
+                for message in connection.notifies(timeout=TICK):
+                    self.notify(message.payload or None)
+            except psycopg.Error:
+                if self._stopping.is_set():
+                    return
+                log.exception("lost the job notifications; WAIT requests fall back to polling")
+                return
 
     def _monitor(self) -> None:
         next_sweep = time.monotonic() + self.settings.sweep_interval
@@ -213,19 +229,15 @@ class Runner:
     def sweep(self) -> None:
         """Destroy expired jobs and fail the jobs of dead service processes."""
         now = dt.datetime.now(dt.UTC)
-        changed = False
         for job_id in self.store.expired(now):
             with contextlib.suppress(JobNotFound):
                 self.store.delete(job_id)
             self.cancel(job_id)
             self.discard(job_id)
-            changed = True
         failed = self.store.fail_orphans(STOPPED_MESSAGE)
         for job_id in failed:
             log.warning("job %s was executing when its service process stopped", job_id)
             self.discard(job_id)
-        if changed or failed:
-            self.notify()
 
     def _remove_orphan_directories(self) -> None:
         """Remove directories of jobs that no longer exist (a crash between delete and rm).
@@ -256,7 +268,8 @@ class Runner:
         running = Running()
         with self._lock:
             self._running[job.job_id] = running
-        phase, error, result = Phase.COMPLETED, None, (None, None)
+        phase, error = Phase.COMPLETED, None
+        result: tuple[str | None, int | None] = (None, None)
         try:
             result = self._produce(job, running)
         except Aborted:

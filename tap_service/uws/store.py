@@ -4,7 +4,9 @@ Phase changes run in one transaction holding the job's row lock (`SELECT ... FOR
 so a client's ABORT and a worker finishing the same job cannot both win: the worker records
 its outcome only while the job is still EXECUTING under its own runner key. Workers take
 QUEUED jobs with `FOR UPDATE SKIP LOCKED`, so several workers (or service processes) never
-take the same job. All methods block; the HTTP routes call them in worker threads.
+take the same job. All methods block; the HTTP routes call them in worker threads. Every
+change of phase (or deletion) sends a NOTIFY on `CHANNEL` with the job id, delivered at
+commit to every service process, to wake the requests blocked in WAIT on that job.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ TABLE: sa.Table = UWSJob.__table__  # type: ignore[assignment]
 C = TABLE.c
 #: Namespace of our PostgreSQL advisory locks (two-key form: this, then a runner's key).
 LOCK_CLASS = 0x55575331  # "UWS1"
+#: NOTIFY channel: the payload is a job id whose phase changed (or that was deleted).
+CHANNEL = "lcdb_uws_job"
 
 
 def _job(row: sa.Row[object]) -> Job:
@@ -118,6 +122,7 @@ class JobStore:
             row = conn.execute(
                 TABLE.update().where(C.job_id == job_id).values(**values).returning(*TABLE.c)
             ).one()
+            _notify(conn, job_id)
         return before, _job(row)
 
     def set_parameters(self, job_id: str, parameters: dict[str, list[str]]) -> Job:
@@ -149,6 +154,7 @@ class JobStore:
             row = conn.execute(
                 TABLE.delete().where(C.job_id == job_id).returning(*TABLE.c)
             ).one_or_none()
+            _notify(conn, job_id)
         if row is None:
             raise _not_found(job_id)
         return _job(row)
@@ -174,6 +180,8 @@ class JobStore:
                 )
                 .returning(*TABLE.c)
             ).one_or_none()
+            if row is not None:
+                _notify(conn, row.job_id)
         return None if row is None else _job(row)
 
     def finish(
@@ -205,6 +213,7 @@ class JobStore:
                     result_size=result_size,
                 )
             ).rowcount
+            _notify(conn, job_id)
         return bool(updated)
 
     def still_running(self, job_ids: Iterable[str], runner_key: int) -> set[str]:
@@ -264,6 +273,8 @@ class JobStore:
                     .returning(C.job_id)
                 )
                 failed += [row[0] for row in rows]
+            for job_id in failed:
+                _notify(conn, job_id)
         return failed
 
     # -- helpers -------------------------------------------------------------------------------
@@ -281,6 +292,10 @@ class JobStore:
             TABLE.update().where(C.job_id == job_id).values(**values).returning(*TABLE.c)
         ).one()
         return _job(row)
+
+
+def _notify(conn: sa.Connection, job_id: str) -> None:
+    conn.execute(sa.select(sa.func.pg_notify(CHANNEL, job_id)))
 
 
 def _lock_is_free(conn: sa.Connection, key: int) -> bool:
