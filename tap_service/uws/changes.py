@@ -4,16 +4,16 @@ Waiters wait on an event of their own job, so a change wakes only the requests t
 (with hundreds of clients blocked, a broadcast would make every one of them re-read its job
 on every change). `fire` runs on the event loop; the runner's listener thread reaches it
 through `threadsafe_fire` when PostgreSQL reports a change (NOTIFY, from any service
-process). Waiters re-read the job after waking, so a spurious wake-up costs one query.
+process). A request starts to `watch` its job before it reads it, so a change between the
+read and the wait is not missed; it re-reads the job after waking.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-import anyio
 
 
 @dataclass
@@ -43,13 +43,13 @@ class Changes:
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
             self._loop.call_soon_threadsafe(self.fire, job_id)
 
-    async def wait(self, job_id: str, timeout: float) -> None:
-        """Until `job_id` may have changed, or `timeout` seconds."""
+    @contextlib.contextmanager
+    def watch(self, job_id: str) -> Iterator[asyncio.Event]:
+        """An event set at the next change of `job_id` after entering the block."""
         waiters = self._jobs.setdefault(job_id, _Waiters())
         waiters.count += 1
         try:
-            with anyio.move_on_after(timeout):
-                await waiters.event.wait()
+            yield waiters.event
         finally:
             waiters.count -= 1
             if waiters.count == 0 and self._jobs.get(job_id) is waiters:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -266,12 +267,14 @@ async def _waited(request: Request, params: dict[str, list[str]]) -> Job:
         return current
     changes: Changes = request.app.state.changes
     deadline = time.monotonic() + seconds
-    while (remaining := deadline - time.monotonic()) > 0:
-        await changes.wait(current.job_id, min(remaining, WAIT_POLL))
-        latest = await _job(request)
-        if latest.phase is not current.phase:
-            return latest
-    return await _job(request)
+    while True:
+        with changes.watch(current.job_id) as changed:
+            latest = await _job(request)
+            remaining = deadline - time.monotonic()
+            if latest.phase is not current.phase or remaining <= 0:
+                return latest
+            with anyio.move_on_after(min(remaining, WAIT_POLL)):
+                await changed.wait()
 
 
 def _wait_seconds(value: str, limit: float) -> float:
