@@ -134,7 +134,8 @@ def main() -> None:
             create_app(settings, url), host="127.0.0.1", port=port, log_level="warning"
         )
         web = uvicorn.Server(config)
-        threading.Thread(target=web.run, daemon=True).start()
+        serving = threading.Thread(target=web.run, daemon=True)
+        serving.start()
         while not web.started:
             time.sleep(0.05)
 
@@ -160,6 +161,7 @@ def main() -> None:
         _, _, listing = request(port, "GET", f"/tap/async?PHASE=COMPLETED&LAST={args.jobs}")
         completed = len(etree.fromstring(listing).findall("uws:jobref", UWS))
         web.should_exit = True
+        serving.join(timeout=60)  # the service shuts down before its database does
 
         sync_ms = statistics.median(sync_latency) * 1000
         job_ms = statistics.median(job_latency) * 1000

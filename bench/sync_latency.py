@@ -67,7 +67,8 @@ def main() -> None:
             log_level="warning",
         )
         web = uvicorn.Server(config)
-        threading.Thread(target=web.run, daemon=True).start()
+        serving = threading.Thread(target=web.run, daemon=True)
+        serving.start()
         while not web.started:
             time.sleep(0.05)
 
@@ -100,6 +101,7 @@ def main() -> None:
                 conn.execute(sql).fetchall()
                 db_times.append(time.perf_counter() - start)
         web.should_exit = True
+        serving.join(timeout=60)  # the service shuts down before its database does
 
         http_ms = statistics.median(http_times) * 1000
         db_ms = statistics.median(db_times) * 1000

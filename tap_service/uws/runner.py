@@ -199,10 +199,9 @@ class Runner:
             try:
                 for message in connection.notifies(timeout=TICK):
                     self.notify(message.payload or None)
-            except psycopg.Error:
-                if self._stopping.is_set():
-                    return
-                log.exception("lost the job notifications; WAIT requests fall back to polling")
+            except psycopg.Error as exc:
+                if not self._stopping.is_set():
+                    log.warning("lost job notifications (%s); WAIT falls back to re-reading", exc)
                 return
 
     def _monitor(self) -> None:
