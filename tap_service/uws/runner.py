@@ -267,6 +267,8 @@ class Runner:
         running = Running()
         with self._lock:
             self._running[job.job_id] = running
+        if self._stopping.is_set():  # claimed while `stop` was collecting the running jobs
+            running.cancel()
         phase, error = Phase.COMPLETED, None
         result: tuple[str | None, int | None] = (None, None)
         try:
