@@ -137,3 +137,48 @@ def test_killed_service_restarts_with_consistent_jobs(service: Service) -> None:
     assert service.wait_for(queued, FINISHED) == "COMPLETED"
     assert service.phase(pending) == "PENDING"
     assert not list(service.jobs.glob("*/result.part"))
+
+
+def test_two_processes_share_jobs_and_abort_reaches_the_runner(
+    service: Service, tmp_path: Path
+) -> None:
+    """A second service process on the same database leaves a live runner's job alone, wakes
+    WAIT requests when the other process changes a job, and ABORT through it stops the query
+    that the other process runs (its monitor notices and cancels it)."""
+    import dataclasses
+    import threading
+
+    from starlette.testclient import TestClient
+
+    from tap_service.app import create_app
+    from tests.service_fixtures import SERVICE_SETTINGS
+
+    service.start()
+    marker = f"elsewhere_probe_{uuid.uuid4().hex[:8]}"
+    executing = service.submit(LONG_QUERY.format(marker=marker), run=True)
+    assert service.wait_for(executing, {"EXECUTING"}) == "EXECUTING"
+    settings = dataclasses.replace(SERVICE_SETTINGS, async_dir=service.jobs)
+    with TestClient(create_app(settings, service.database_url)) as other:
+        url = f"/tap/async/{executing}"
+        assert other.get(f"{url}/phase").text == "EXECUTING"  # not taken for a dead job
+        aborter = threading.Timer(
+            0.3, lambda: httpx.post(f"{service.base}{url[4:]}/phase", data={"PHASE": "ABORT"})
+        )
+        aborter.start()
+        start = time.monotonic()
+        waited = valid(other.get(url, params={"WAIT": "20"}).content)
+        aborter.join()
+        assert waited.findtext("uws:phase", namespaces=UWS_NS) == "ABORTED"
+        assert time.monotonic() - start < 3  # woken by the other process's NOTIFY
+    second = service.submit(LONG_QUERY.format(marker=marker + "_2"), run=True)
+    assert service.wait_for(second, {"EXECUTING"}) == "EXECUTING"
+    with TestClient(create_app(settings, service.database_url)) as other:
+        aborted = other.post(
+            f"/tap/async/{second}/phase", data={"PHASE": "ABORT"}, follow_redirects=False
+        )
+        assert aborted.status_code == 303
+    deadline = time.monotonic() + 10
+    while active_backends(service.database_url, marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert active_backends(service.database_url, marker) == 0, "the aborted query still runs"
+    assert service.phase(second) == "ABORTED"
