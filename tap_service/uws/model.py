@@ -108,7 +108,10 @@ def parse_time(name: str, value: str) -> dt.datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise BadParameter(f"{name}={value!r} is out of the range of times") from None
 
 
 def parse_seconds(name: str, value: str) -> int:

@@ -82,7 +82,12 @@ async def _params(request: Request) -> dict[str, list[str]]:
     if request.method == "POST":
         form = await request.form()
         items += list(form.multi_items())
-    return collect(items)
+    params = collect(items)
+    for name, values in params.items():
+        if "\x00" in name or any("\x00" in value for value in values):
+            shown = name.replace("\x00", "\\0")
+            raise BadParameter(f"{shown} contains a NUL character (0x00), which no value may hold")
+    return params
 
 
 async def _job(request: Request) -> Job:
@@ -304,7 +309,7 @@ def _positive(name: str, value: str) -> int:
     text = value.strip()
     if not (text.isascii() and text.isdigit()) or int(text) == 0:
         raise BadParameter(f"{name} must be a positive whole number, got {value!r}")
-    return int(text)
+    return min(int(text), 2**31 - 1)  # more than any list holds
 
 
 def _duration(settings: Settings, value: str | None) -> int:

@@ -81,3 +81,9 @@ def test_malformed_times_name_the_parameter(text: str) -> None:
 def test_malformed_durations_name_the_parameter(text: str) -> None:
     with pytest.raises(BadParameter, match="EXECUTIONDURATION must be a whole number"):
         parse_seconds("EXECUTIONDURATION", text)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_times_beyond_the_calendar_are_400(text: str) -> None:
+    with pytest.raises(BadParameter, match="out of the range of times"):
+        parse_time("AFTER", text)

@@ -361,3 +361,22 @@ def test_control_characters_in_parameters_do_not_break_documents(client: TestCli
     root = job(client, url)
     assert "\ufffd" in text(root, "uws:parameters/uws:parameter[@id='QUERY']")
     client.delete(url)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"QUERY": "SELECT \x00 FROM x"}, "QUERY contains a NUL character"),
+        ({"QUERY": QUERY, "RUNID": "a\x00b"}, "RUNID contains a NUL character"),
+        ({"QUERY": QUERY, "DESTRUCTION": "0001-01-01T00:00:00+05:00"}, "out of the range"),
+    ],
+)
+def test_values_the_database_cannot_hold_are_400(
+    client: TestClient, data: dict[str, str], message: str
+) -> None:
+    response = client.post("/tap/async", data={"LANG": "ADQL", **data}, follow_redirects=False)
+    assert_dali_error(response, 400, message)
+    if "NUL" in message:  # also when set later
+        url = create(client, QUERY=QUERY)
+        assert_dali_error(post(client, f"{url}/parameters", **data), 400, message)
+        client.delete(url)
