@@ -78,10 +78,10 @@ def _xml(body: bytes) -> Response:
 
 
 async def _params(request: Request) -> dict[str, list[str]]:
-    items = list(request.query_params.multi_items())
+    items: list[tuple[str, object]] = list(request.query_params.multi_items())
     if request.method == "POST":
         form = await request.form()
-        items += list(form.multi_items())
+        items += form.multi_items()
     params = collect(items)
     for name, values in params.items():
         if "\x00" in name or any("\x00" in value for value in values):
@@ -105,7 +105,7 @@ async def job_list(request: Request) -> Response:
     after = single(params, "AFTER")
     last = single(params, "LAST")
     jobs = await run_in_threadpool(
-        _store(request).list,
+        _store(request).list_jobs,
         phases=phases,
         after_time=None if after is None else parse_time("AFTER", after),
         last=None if last is None else _positive("LAST", last),

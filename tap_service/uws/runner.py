@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 import adql
 from tap_service import query
 from tap_service.errors import JobNotFound, QueryTimeout, TAPError
+from tap_service.execute import Release
 from tap_service.params import parse_tap_request
 from tap_service.settings import Settings
 from tap_service.uws.model import Job, Phase
@@ -65,7 +66,7 @@ class Running:
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
         self.cancelled = False
 
-    def attach(self, connection: psycopg.Connection[tuple[object, ...]]) -> query.Release:
+    def attach(self, connection: psycopg.Connection[tuple[object, ...]]) -> Release:
         with self._lock:
             if self.cancelled:
                 raise Aborted

@@ -91,7 +91,7 @@ class JobStore:
             raise _not_found(job_id)
         return _job(row)
 
-    def list(
+    def list_jobs(
         self,
         *,
         phases: Sequence[Phase] = (),
