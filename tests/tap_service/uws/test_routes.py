@@ -380,3 +380,13 @@ def test_values_the_database_cannot_hold_are_400(
         url = create(client, QUERY=QUERY)
         assert_dali_error(post(client, f"{url}/parameters", **data), 400, message)
         client.delete(url)
+
+
+def test_capabilities_declare_the_job_execution_duration(client: TestClient) -> None:
+    root = etree.fromstring(client.get("/tap/capabilities").content)
+    duration = next(root.iter("executionDuration"))
+    limit = client.app.state.settings.async_timeout
+    assert float(duration.findtext("default")) == float(duration.findtext("hard")) == limit
+    url = create(client, QUERY=QUERY)
+    assert client.get(f"{url}/executionduration").text == f"{limit:g}"
+    client.delete(url)
