@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -80,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    with temporary_server("lcdb-bench-") as database:
+    with temporary_server("lcdb-bench-") as database, tempfile.TemporaryDirectory() as jobs:
         url = database.url()
         migrate.upgrade(url)
         with psycopg.connect(database.libpq_url(), autocommit=True) as conn:
@@ -103,6 +104,8 @@ def main() -> None:
                 str(port),
                 "--maxrec-limit",
                 str(args.rows),
+                "--async-dir",  # not the user's LCDB_HOME
+                jobs,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -15,6 +15,7 @@ import argparse
 import http.client
 import socket
 import statistics
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -52,7 +53,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
 
-    with temporary_server("lcdb-bench-") as server:
+    with temporary_server("lcdb-bench-") as server, tempfile.TemporaryDirectory() as jobs:
         url = server.url()
         migrate.upgrade(url)
         populate(url)
@@ -60,10 +61,14 @@ def main() -> None:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         config = uvicorn.Config(
-            create_app(Settings(), url), host="127.0.0.1", port=port, log_level="warning"
+            create_app(Settings(async_dir=Path(jobs)), url),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
         )
         web = uvicorn.Server(config)
-        threading.Thread(target=web.run, daemon=True).start()
+        serving = threading.Thread(target=web.run, daemon=True)
+        serving.start()
         while not web.started:
             time.sleep(0.05)
 
@@ -96,6 +101,7 @@ def main() -> None:
                 conn.execute(sql).fetchall()
                 db_times.append(time.perf_counter() - start)
         web.should_exit = True
+        serving.join(timeout=60)  # the service shuts down before its database does
 
         http_ms = statistics.median(http_times) * 1000
         db_ms = statistics.median(db_times) * 1000

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from importlib.metadata import PackageNotFoundError, version
 
 import anyio
@@ -21,15 +21,17 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-import adql
 from lcdb import migrate
 from lcdb.db import create_engine
-from tap_service import examples, results, vosi, votable
-from tap_service.errors import NotFound, QueryError, ServiceUnavailable, TAPError
-from tap_service.execute import CopyResult, QueryResult, open_query
+from tap_service import examples, query, results, vosi
+from tap_service.errors import NotFound, PhaseConflict, ServiceUnavailable, TAPError
 from tap_service.params import collect, parse_tap_request
 from tap_service.settings import Settings
 from tap_service.tap_schema import PublishedSchema, sync
+from tap_service.urls import base_url
+from tap_service.uws.changes import Changes
+from tap_service.uws.routes import ROUTES as ASYNC_ROUTES
+from tap_service.uws.runner import Runner
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +68,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         app.state.published = published
         app.state.catalog = published.catalog()
         app.state.up_since = dt.datetime.now(dt.UTC)
+        app.state.changes = changes = Changes()
+        runner = Runner(engine, app.state.catalog, settings, changes.threadsafe_fire)
+        app.state.runner = runner
+        await run_in_threadpool(runner.start)
         try:
             yield
         finally:
+            await run_in_threadpool(runner.stop)
             engine.dispose()
 
     routes = [
@@ -79,6 +86,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         Route("/tap/tables", tables),
         Route("/tap/tables/{name:path}", table),
         Route("/tap/examples", examples_page),
+        *ASYNC_ROUTES,
     ]
     app = Starlette(
         routes=routes,
@@ -93,13 +101,6 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
 # -- routes ------------------------------------------------------------------------------------
 
 
-def base_url(request: Request) -> str:
-    settings: Settings = request.app.state.settings
-    if settings.base_url:
-        return settings.base_url
-    return f"{request.url.scheme}://{request.url.netloc}{request.scope.get('root_path', '')}/tap"
-
-
 async def sync_query(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     items = list(request.query_params.multi_items())
@@ -107,27 +108,18 @@ async def sync_query(request: Request) -> Response:
         form = await request.form()
         items += list(form.multi_items())
     tap_request = parse_tap_request(collect(items), settings)
-    try:
-        compiled = adql.compile(
-            tap_request.query, request.app.state.catalog, maxrec=tap_request.maxrec
-        )
-    except adql.ADQLError as exc:
-        raise QueryError.from_adql(exc) from exc
-    result = await run_in_threadpool(
-        open_query,
+    started = await run_in_threadpool(
+        query.answer,
         request.app.state.engine,
-        compiled,
+        request.app.state.catalog,
+        tap_request,
         timeout=settings.sync_timeout,
         batch_size=settings.batch_size,
-        transcode=tap_request.output.writer is votable.write_binary2,
     )
-    body = results.write(tap_request, compiled, result)
-    return StreamingResponse(_streamed(body, result), media_type=results.content_type(tap_request))
+    return StreamingResponse(_streamed(started), media_type=started.content_type)
 
 
-async def _streamed(
-    body: Iterator[bytes], result: QueryResult | CopyResult
-) -> AsyncIterator[bytes]:
+async def _streamed(answer: query.Answer) -> AsyncIterator[bytes]:
     """The body, produced in worker threads; the query is released even if the client leaves.
 
     When a client disconnects mid-stream the response task is cancelled; the cursor and the
@@ -135,11 +127,11 @@ async def _streamed(
     abandoned generator happens to be garbage-collected.
     """
     try:
-        async for chunk in iterate_in_threadpool(body):
+        async for chunk in iterate_in_threadpool(answer.body):
             yield chunk
     finally:
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(result.close)
+            await run_in_threadpool(answer.close)
 
 
 async def capabilities(request: Request) -> Response:
@@ -188,11 +180,13 @@ async def landing(request: Request) -> Response:
     base = base_url(request)
     links = "".join(
         f'<li><a href="{base}/{path}">{path}</a></li>'
-        for path in ("capabilities", "availability", "tables", "examples")
+        for path in ("capabilities", "availability", "tables", "examples", "async")
     )
     return HTMLResponse(
         f"<!DOCTYPE html><html><head><title>lcdb-tap</title></head><body>"
-        f"<h1>lcdb-tap: TAP service</h1><p>Point TOPCAT or pyvo at <code>{base}</code>.</p>"
+        f"<h1>lcdb-tap: TAP service</h1><p>Point TOPCAT or pyvo at <code>{base}</code>. "
+        f"Queries run synchronously at <code>{base}/sync</code> or as jobs (UWS 1.1) at "
+        f"<code>{base}/async</code>.</p>"
         f"<ul>{links}</ul></body></html>"
     )
 
@@ -202,7 +196,8 @@ async def landing(request: Request) -> Response:
 
 async def tap_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TAPError)
-    if isinstance(exc, NotFound) and not request.url.path.endswith("/sync"):
+    if isinstance(exc, NotFound | PhaseConflict) and not request.url.path.endswith("/sync"):
+        # UWS and VOSI resources answer these in plain text (UWS 1.1 §2.2)
         return Response(exc.message, status_code=exc.status, media_type="text/plain; charset=UTF-8")
     return Response(
         results.error_document(exc.message), status_code=exc.status, media_type=results.VOTABLE_MIME

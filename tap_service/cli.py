@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from lcdb import cli as db_cli
 from lcdb import migrate
@@ -16,7 +17,11 @@ from lcdb.errors import LcdbError, MigrationError
 from lcdb.ingest.cli import DEFAULT_JOBS, add_ingest_commands
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
 from tap_service.settings import (
+    ENV_ASYNC_DIR,
+    ENV_ASYNC_TIMEOUT,
+    ENV_ASYNC_WORKERS,
     ENV_BASE_URL,
+    ENV_JOB_LIFETIME,
     ENV_MAXREC_DEFAULT,
     ENV_MAXREC_LIMIT,
     ENV_SYNC_TIMEOUT,
@@ -77,6 +82,18 @@ def add_serving_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sync-timeout", type=float, help=f"seconds a sync query may run ({ENV_SYNC_TIMEOUT})"
     )
+    parser.add_argument(
+        "--async-workers", type=int, help=f"async jobs run at once ({ENV_ASYNC_WORKERS})"
+    )
+    parser.add_argument(
+        "--async-dir", type=Path, help=f"directory of async job results ({ENV_ASYNC_DIR})"
+    )
+    parser.add_argument(
+        "--async-timeout", type=float, help=f"seconds an async job may run ({ENV_ASYNC_TIMEOUT})"
+    )
+    parser.add_argument(
+        "--job-lifetime", type=float, help=f"seconds until a job is destroyed ({ENV_JOB_LIFETIME})"
+    )
 
 
 def service_settings(args: argparse.Namespace, database: DatabaseSettings) -> Settings:
@@ -85,6 +102,10 @@ def service_settings(args: argparse.Namespace, database: DatabaseSettings) -> Se
         maxrec_default=args.maxrec_default,
         maxrec_limit=args.maxrec_limit,
         sync_timeout=args.sync_timeout,
+        async_workers=args.async_workers,
+        async_dir=args.async_dir,
+        async_timeout=args.async_timeout,
+        job_lifetime=args.job_lifetime,
     )
     return dataclasses.replace(settings, database=database)
 

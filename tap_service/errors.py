@@ -52,11 +52,21 @@ class QueryRejected(UsageError):
 
 
 class QueryTimeout(UsageError):
-    """The query ran longer than the sync limit."""
+    """The query ran longer than its time limit (the sync limit, or a job's execution duration)."""
 
 
 class NotFound(TAPError):
     status = 404
+
+
+class JobNotFound(NotFound):
+    """No asynchronous job has this id (never created, deleted, or destroyed at its time)."""
+
+
+class PhaseConflict(TAPError):
+    """The job's phase forbids this action (UWS 1.1 §2.2: 403), e.g. RUN on a finished job."""
+
+    status = 403
 
 
 class ServiceError(TAPError):

@@ -14,7 +14,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import psycopg
@@ -34,6 +34,12 @@ from tap_service.votable.pgcopy import CopyRows, describe_types, transcodable
 log = logging.getLogger(__name__)
 
 Row = tuple[Any, ...]
+#: Called with the database connection of a query before it starts, so that its owner (an
+#: asynchronous job) can cancel it from another thread; it may raise to stop the query. What
+#: it returns, if not None, is called when the query lets go of the connection, before the
+#: connection goes back to the pool (from then on a cancel would hit someone else's query).
+Release = Callable[[], None]
+StartHook = Callable[["psycopg.Connection[Row]"], Release | None]
 
 
 class QueryResult:
@@ -49,8 +55,10 @@ class QueryResult:
         batch_size: int,
         deadline: float,
         timeout: float,
+        on_release: Release | None = None,
     ) -> None:
         self._connection = connection
+        self._on_release = on_release
         self._cursor = cursor
         self._first = first
         self._row_limit = row_limit
@@ -59,8 +67,17 @@ class QueryResult:
         self._timeout = timeout
         self.overflow = False
         self.rows = 0
+        #: Why reading rows failed midway (writers put it in the document; jobs need it too).
+        self.failure: Exception | None = None
 
     def batches(self) -> Iterator[Sequence[Row]]:
+        try:
+            yield from self._batches()
+        except Exception as exc:
+            self.failure = exc
+            raise
+
+    def _batches(self) -> Iterator[Sequence[Row]]:
         try:
             raw, self._first = self._first, []
             while raw:
@@ -97,18 +114,27 @@ class QueryResult:
         except psycopg.Error:
             log.warning("could not close a query cleanly", exc_info=True)
         finally:
+            if self._on_release is not None:
+                self._on_release()
             self._connection.close()  # back to the pool
             self._connection = None
 
 
 def open_query(
-    engine: Engine, compiled: Compiled, *, timeout: float, batch_size: int, transcode: bool = False
+    engine: Engine,
+    compiled: Compiled,
+    *,
+    timeout: float,
+    batch_size: int,
+    transcode: bool = False,
+    started: StartHook | None = None,
 ) -> QueryResult | CopyResult:
     """Start `compiled` and fetch its first rows; failures raise `TAPError`s.
 
     With `transcode` (the client wants BINARY2) and result types the BINARY2 transcoder
     handles, the query runs as ``COPY ... TO STDOUT (FORMAT binary)``, which the writer turns
     into BINARY2 without building Python rows (about twice the rate; bench/stream.py).
+    `started` sees the connection before the query is sent (see `StartHook`).
     """
     deadline = time.monotonic() + timeout
     if compiled.row_limit == 0:  # MAXREC=0: metadata only, the query need not run (DALI 3.4.4)
@@ -123,17 +149,20 @@ def open_query(
         raise ServiceUnavailable(f"the database is not available: {_first_line(exc)}") from exc
     driver: psycopg.Connection[Row] = connection.driver_connection  # type: ignore[assignment]
     cursor: psycopg.Cursor[Row] | None = None
+    release: Release | None = None
     try:
         _begin(driver, timeout)
+        if started is not None:
+            release = started(driver)
         if transcode:
-            copied = _open_copy(connection, driver, compiled, timeout, batch_size)
+            copied = _open_copy(connection, driver, compiled, timeout, batch_size, release)
             if copied is not None:
                 return copied
         cursor = driver.cursor(name=f"tap_{uuid.uuid4().hex[:12]}")
         cursor.execute(compiled.sql)  # type: ignore[arg-type]  # generated SQL, no user text pasted
         first = _fetch(cursor, batch_size, timeout)
     except BaseException:
-        _discard(connection, cursor)
+        _discard(connection, cursor, release)
         raise
     return QueryResult(
         connection,
@@ -143,13 +172,22 @@ def open_query(
         batch_size=batch_size,
         deadline=deadline,
         timeout=timeout,
+        on_release=release,
     )
 
 
 def _begin(driver: psycopg.Connection[Row], timeout: float) -> None:
+    """Read-only, time-limited; and the server stops the query if the client process dies.
+
+    ``client_connection_check_interval`` makes PostgreSQL notice within a second that our
+    end of the connection is gone (a killed service), instead of running an orphaned query
+    to its end.
+    """
     driver.execute("SET TRANSACTION READ ONLY")
     driver.execute(
-        "SELECT set_config('statement_timeout', %s, true)", (f"{int(timeout * 1000)}ms",)
+        "SELECT set_config('statement_timeout', %s, true),"
+        " set_config('client_connection_check_interval', '1000', true)",
+        (f"{int(timeout * 1000)}ms",),
     )
 
 
@@ -159,6 +197,7 @@ def _open_copy(
     compiled: Compiled,
     timeout: float,
     batch_size: int,
+    release: Release | None,
 ) -> CopyResult | None:
     """The COPY path, or None when the result's types need the ordinary cursor."""
     try:
@@ -193,6 +232,7 @@ def _open_copy(
         row_limit=compiled.row_limit,
         batch_size=batch_size,
         timeout=timeout,
+        on_release=release,
     )
 
 
@@ -210,12 +250,16 @@ class CopyResult:
         row_limit: int | None,
         batch_size: int,
         timeout: float,
+        on_release: Release | None = None,
     ) -> None:
         self._connection = connection
+        self._on_release = on_release
         self._cursor = cursor
         self._copy_block = copy_block
         self._rows = CopyRows(messages, pg_types, batch_size=batch_size, row_limit=row_limit)
         self._timeout = timeout
+        #: Why reading rows failed midway (see `QueryResult.failure`).
+        self.failure: Exception | None = None
 
     @property
     def pg_types(self) -> Sequence[int]:
@@ -229,6 +273,9 @@ class CopyResult:
         try:
             with translated_errors(self._timeout):
                 yield from self._rows.copy_batches()
+        except Exception as exc:
+            self.failure = exc
+            raise
         finally:
             self.close()
 
@@ -249,10 +296,14 @@ class CopyResult:
         except psycopg.Error:
             log.warning("could not close a COPY cleanly", exc_info=True)
         finally:
+            if self._on_release is not None:
+                self._on_release()
             connection.close()
 
 
-def _discard(connection: Any, cursor: psycopg.Cursor[Row] | None) -> None:
+def _discard(
+    connection: Any, cursor: psycopg.Cursor[Row] | None, release: Release | None = None
+) -> None:
     """Give a failed query's connection back to the pool clean."""
     try:
         if cursor is not None:
@@ -262,6 +313,8 @@ def _discard(connection: Any, cursor: psycopg.Cursor[Row] | None) -> None:
     except psycopg.Error:
         log.warning("could not roll back a failed query", exc_info=True)
     finally:
+        if release is not None:
+            release()
         connection.close()
 
 

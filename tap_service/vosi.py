@@ -60,9 +60,11 @@ def capabilities(base_url: str, settings: Settings) -> bytes:
         _sub(element, "mime", output.mime)
         for alias in output.aliases:
             _sub(element, "alias", alias)
+    # A job's execution duration (UWS): async jobs get LCDB_ASYNC_TIMEOUT by default and at
+    # most. Sync queries stop earlier (LCDB_SYNC_TIMEOUT), with a message that says so.
     duration = _sub(tap, "executionDuration")
-    _sub(duration, "default", f"{settings.sync_timeout:g}")
-    _sub(duration, "hard", f"{settings.sync_timeout:g}")
+    _sub(duration, "default", f"{settings.async_timeout:g}")
+    _sub(duration, "hard", f"{settings.async_timeout:g}")
     limit = _sub(tap, "outputLimit")
     _sub(limit, "default", str(settings.maxrec_default), unit="row")
     _sub(limit, "hard", str(settings.maxrec_limit), unit="row")

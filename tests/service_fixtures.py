@@ -4,10 +4,13 @@ in-process (TestClient) and over a real socket (uvicorn), for tap_service and in
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -20,7 +23,22 @@ from tap_service.settings import Settings
 from tests.conftest import PgServer
 from tests.lcdb.support import Graph, build_graph
 
-SERVICE_SETTINGS = Settings(maxrec_default=1000, maxrec_limit=100_000, sync_timeout=10)
+#: Result files of the test services' async jobs (never the user's LCDB_HOME); removed at exit.
+JOBS_DIR = Path(tempfile.mkdtemp(prefix="lcdb-test-jobs-"))
+SERVICE_SETTINGS = Settings(
+    maxrec_default=1000,
+    maxrec_limit=100_000,
+    sync_timeout=10,
+    async_dir=JOBS_DIR,
+    async_timeout=120,
+    sweep_interval=1.0,
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_job_files() -> Iterator[None]:
+    yield
+    shutil.rmtree(JOBS_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

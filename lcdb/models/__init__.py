@@ -8,6 +8,7 @@ from lcdb.models.instrument import Instrument
 from lcdb.models.mission import Mission, MissionCatalog, Target
 from lcdb.models.observation import Observation, TargetSpecificTime
 from lcdb.models.quality import QualityFlagArray
+from lcdb.models.uws_job import UWSJob
 
 __all__ = [
     "SCHEMA",
@@ -25,4 +26,5 @@ __all__ = [
     "QualityFlagArray",
     "Target",
     "TargetSpecificTime",
+    "UWSJob",
 ]

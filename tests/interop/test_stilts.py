@@ -17,13 +17,13 @@ def run_stilts(stilts: str, *args: str, timeout: float = 600) -> subprocess.Comp
 
 
 def test_taplint_reports_no_errors(stilts: str, live_url: str) -> None:
-    # Async (UWS) is not implemented yet (issue 6): taplint's UWS and async-query stages are
-    # left out until it is. OBS runs only when ObsCore is declared.
+    # Every stage but LOC (ObsLocTAP) and UPL (uploads are not supported); OBS runs only when
+    # ObsCore is declared. UWS and QAS exercise the async job service.
     result = run_stilts(
         stilts,
         "taplint",
         f"tapurl={live_url}",
-        "stages=TMV TME TMS TMC CPV CAP AVV QGE QPO EXA MDQ OBS",
+        "stages=TMV TME TMS TMC CPV CAP AVV QGE QPO QAS UWS EXA MDQ OBS",
     )
     report = result.stdout
     totals = re.search(r"Totals:\s+Errors:\s*(\d+);\s*Warnings:\s*(\d+)", report)
@@ -54,3 +54,45 @@ def test_votlint_accepts_results(stilts: str, live_url: str, tmp_path: object, f
         handle.write(body)
     result = run_stilts(stilts, "votlint", f"votable={path}")
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+def test_tapquery_async_like_topcat(stilts: str, live_url: str) -> None:
+    # TOPCAT's TAP client code (uk.ac.starlink.vo.TapQuery/UwsJob) in async mode: create with
+    # a 303, PHASE=RUN, blocking WAIT polls, the result from results/result, DELETE at the end.
+    result = run_stilts(
+        stilts,
+        "tapquery",
+        f"tapurl={live_url}",
+        "adql=SELECT TOP 4 table_name FROM TAP_SCHEMA.tables ORDER BY table_name",
+        "sync=false",
+        "delete=always",
+        "ofmt=csv",
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.split()
+    params = urllib.parse.urlencode(
+        {
+            "LANG": "ADQL",
+            "QUERY": "SELECT TOP 4 table_name FROM TAP_SCHEMA.tables ORDER BY table_name",
+            "RESPONSEFORMAT": "csv",
+        }
+    )
+    with urllib.request.urlopen(f"{live_url}/sync?{params}", timeout=60) as response:
+        expected = response.read().decode().split()
+    assert rows == expected and len(rows) == 5
+
+
+def test_tapquery_async_reports_the_error(stilts: str, live_url: str) -> None:
+    result = run_stilts(
+        stilts,
+        "tapquery",
+        f"tapurl={live_url}",
+        "adql=SELECT nmae FROM lcdb.target",
+        "sync=false",
+        "delete=always",
+        "ofmt=csv",
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "did you mean 'name'" in result.stderr + result.stdout

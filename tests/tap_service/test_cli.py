@@ -153,6 +153,7 @@ def test_serve_starts_the_embedded_database_serves_tap_and_stops_cleanly(lcdb_ho
                 time.sleep(0.2)
         assert b"<vosi:available>true</vosi:available>" in body
         assert EmbeddedPostgres(lcdb_home).status().running
+        assert (lcdb_home / "jobs").is_dir()  # async results: under LCDB_HOME by default
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)

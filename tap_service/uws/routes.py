@@ -1,0 +1,344 @@
+"""The UWS 1.1 resources of /tap/async: thin handlers over the store and the runner.
+
+Every mutation answers 303 with an absolute Location (TOPCAT treats anything else as an
+error, UWS-3/4). Unknown jobs are 404 and actions the phase forbids 403, both as text/plain
+(mapped in `tap_service.app`); malformed values are 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from tap_service import results
+from tap_service.errors import BadParameter, NotFound
+from tap_service.params import collect, single
+from tap_service.settings import Settings
+from tap_service.urls import base_url
+from tap_service.uws import documents
+from tap_service.uws.changes import Changes
+from tap_service.uws.model import (
+    ACTIVE,
+    Action,
+    Job,
+    Phase,
+    format_time,
+    parse_action,
+    parse_seconds,
+    parse_time,
+)
+from tap_service.uws.runner import Runner
+from tap_service.uws.store import JobStore
+
+TEXT = "text/plain; charset=UTF-8"
+#: Job-creation parameters that control the job rather than the query.
+CONTROL = ("PHASE", "EXECUTIONDURATION", "DESTRUCTION", "ACTION")
+#: How often a WAIT re-reads the job even without a wake-up (should a notification be lost).
+WAIT_POLL = 5.0
+
+
+def _runner(request: Request) -> Runner:
+    runner: Runner = request.app.state.runner
+    return runner
+
+
+def _store(request: Request) -> JobStore:
+    return _runner(request).store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _async_url(request: Request) -> str:
+    return f"{base_url(request)}/async"
+
+
+def _job_url(request: Request, job_id: str) -> str:
+    return f"{_async_url(request)}/{job_id}"
+
+
+def _to_job(request: Request, job_id: str) -> Response:
+    return RedirectResponse(_job_url(request, job_id), status_code=303)
+
+
+def _text(value: str) -> Response:
+    return Response(value, media_type=TEXT)
+
+
+def _xml(body: bytes) -> Response:
+    return Response(body, media_type=documents.CONTENT_TYPE)
+
+
+async def _params(request: Request) -> dict[str, list[str]]:
+    items: list[tuple[str, object]] = list(request.query_params.multi_items())
+    if request.method == "POST":
+        form = await request.form()
+        items += form.multi_items()
+    params = collect(items)
+    for name, values in params.items():
+        if "\x00" in name or any("\x00" in value for value in values):
+            shown = name.replace("\x00", "\\0")
+            raise BadParameter(f"{shown} contains a NUL character (0x00), which no value may hold")
+    return params
+
+
+async def _job(request: Request) -> Job:
+    return await run_in_threadpool(_store(request).get, request.path_params["job_id"])
+
+
+# -- the job list ------------------------------------------------------------------------------
+
+
+async def job_list(request: Request) -> Response:
+    if request.method == "POST":
+        return await create_job(request)
+    params = await _params(request)
+    phases = [_phase("PHASE", value) for value in params.get("PHASE", [])]
+    after = single(params, "AFTER")
+    last = single(params, "LAST")
+    jobs = await run_in_threadpool(
+        _store(request).list_jobs,
+        phases=phases,
+        after_time=None if after is None else parse_time("AFTER", after),
+        last=None if last is None else _positive("LAST", last),
+    )
+    return _xml(documents.job_list(jobs, _async_url(request)))
+
+
+async def create_job(request: Request) -> Response:
+    """POST /async: a PENDING job, or QUEUED at once with PHASE=RUN (UWS-6); 303 to it."""
+    settings = _settings(request)
+    params = await _params(request)
+    phase = single(params, "PHASE")
+    run = False
+    if phase is not None:
+        if parse_action(phase) is not Action.RUN:
+            raise BadParameter(f"PHASE={phase!r} cannot create a job: send PHASE=RUN or none")
+        run = True
+    now = dt.datetime.now(dt.UTC)
+    duration = _duration(settings, single(params, "EXECUTIONDURATION"))
+    destruction = _destruction(settings, now, single(params, "DESTRUCTION"))
+    query_params = {name: values for name, values in params.items() if name not in CONTROL}
+    job = await run_in_threadpool(
+        _store(request).create,
+        query_params,
+        execution_duration=duration,
+        destruction_time=destruction,
+        phase=Phase.QUEUED if run else Phase.PENDING,
+    )
+    if run:
+        _runner(request).wake()
+    return _to_job(request, job.job_id)
+
+
+# -- one job -----------------------------------------------------------------------------------
+
+
+async def job(request: Request) -> Response:
+    if request.method == "DELETE":
+        return await _delete(request)
+    params = await _params(request)
+    if request.method == "POST":
+        action = single(params, "ACTION")
+        if action is None or action.strip().upper() != "DELETE":
+            raise BadParameter(
+                "a job accepts only ACTION=DELETE; POST job parameters to "
+                f"{_job_url(request, request.path_params['job_id'])}/parameters"
+            )
+        return await _delete(request)
+    current = await _waited(request, params)
+    return _xml(documents.job_document(current, _job_url(request, current.job_id)))
+
+
+async def _delete(request: Request) -> Response:
+    job_id = request.path_params["job_id"]
+    runner = _runner(request)
+    await run_in_threadpool(runner.store.delete, job_id)
+    runner.cancel(job_id)
+    await run_in_threadpool(runner.discard, job_id)
+    return RedirectResponse(_async_url(request), status_code=303)
+
+
+async def phase(request: Request) -> Response:
+    params = await _params(request)
+    if request.method == "GET":
+        return _text((await _waited(request, params)).phase.value)
+    value = single(params, "PHASE")
+    if value is None:
+        raise BadParameter("POST PHASE=RUN to start the job or PHASE=ABORT to stop it")
+    action = parse_action(value)
+    runner = _runner(request)
+    before, _after = await run_in_threadpool(
+        runner.store.act, request.path_params["job_id"], action
+    )
+    if action is Action.RUN and before.phase is Phase.PENDING:
+        runner.wake()
+    if action is Action.ABORT and before.phase is Phase.EXECUTING:
+        await run_in_threadpool(runner.cancel, before.job_id)
+    return _to_job(request, before.job_id)
+
+
+async def execution_duration(request: Request) -> Response:
+    if request.method == "GET":
+        return _text(str((await _job(request)).execution_duration))
+    params = await _params(request)
+    value = single(params, "EXECUTIONDURATION")
+    if value is None:
+        raise BadParameter("POST EXECUTIONDURATION=<seconds>")
+    seconds = _duration(_settings(request), value)
+    job_id = request.path_params["job_id"]
+    await run_in_threadpool(_store(request).set_execution_duration, job_id, seconds)
+    return _to_job(request, job_id)
+
+
+async def destruction(request: Request) -> Response:
+    if request.method == "GET":
+        return _text(format_time((await _job(request)).destruction_time))
+    params = await _params(request)
+    value = single(params, "DESTRUCTION")
+    if value is None:
+        raise BadParameter("POST DESTRUCTION=<ISO 8601 time, e.g. 2030-01-31T12:00:00Z>")
+    current = await _job(request)
+    when = _destruction(_settings(request), current.creation_time, value)
+    await run_in_threadpool(_store(request).set_destruction, current.job_id, when)
+    return _to_job(request, current.job_id)
+
+
+async def quote(request: Request) -> Response:
+    await _job(request)
+    return _text("")  # no prediction: the job runs when a worker is free
+
+
+async def owner(request: Request) -> Response:
+    current = await _job(request)
+    return _text(current.owner_id or "")  # anonymous service
+
+
+async def error(request: Request) -> Response:
+    current = await _job(request)
+    if current.phase is not Phase.ERROR or current.error_message is None:
+        raise NotFound(f"job {current.job_id} has no error: it is {current.phase}")
+    return Response(
+        results.error_document(current.error_message), media_type=results.ERROR_CONTENT_TYPE
+    )
+
+
+async def parameters(request: Request) -> Response:
+    if request.method == "GET":
+        return _xml(documents.parameters_document(await _job(request)))
+    params = await _params(request)
+    job_id = request.path_params["job_id"]
+    await run_in_threadpool(_store(request).set_parameters, job_id, params)
+    return _to_job(request, job_id)
+
+
+async def results_list(request: Request) -> Response:
+    current = await _job(request)
+    return _xml(documents.results_document(current, _job_url(request, current.job_id)))
+
+
+async def result(request: Request) -> Response:
+    current = await _job(request)
+    if current.phase is not Phase.COMPLETED or current.result_type is None:
+        raise NotFound(f"job {current.job_id} has no result: it is {current.phase}")
+    path = _runner(request).result_path(current.job_id)
+    if not path.is_file():
+        raise NotFound(f"the result file of job {current.job_id} is gone from the server")
+    return FileResponse(path, media_type=current.result_type)
+
+
+# -- WAIT --------------------------------------------------------------------------------------
+
+
+async def _waited(request: Request, params: dict[str, list[str]]) -> Job:
+    """The job, after blocking as UWS 1.1 WAIT asks (UWS-16), capped at `wait_limit`."""
+    current = await _job(request)
+    wait = single(params, "WAIT")
+    if wait is None:
+        return current
+    seconds = _wait_seconds(wait, _settings(request).wait_limit)
+    wanted = single(params, "PHASE")
+    if wanted is not None and _phase("PHASE", wanted) is not current.phase:
+        return current
+    if current.phase not in ACTIVE:
+        return current
+    changes: Changes = request.app.state.changes
+    deadline = time.monotonic() + seconds
+    while True:
+        with changes.watch(current.job_id) as changed:
+            latest = await _job(request)
+            remaining = deadline - time.monotonic()
+            if latest.phase is not current.phase or remaining <= 0:
+                return latest
+            with anyio.move_on_after(min(remaining, WAIT_POLL)):
+                await changed.wait()
+
+
+def _wait_seconds(value: str, limit: float) -> float:
+    text = value.strip()
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise BadParameter(
+            f"WAIT must be a whole number of seconds (-1: as long as allowed), got {value!r}"
+        ) from None
+    return limit if seconds < 0 else min(float(seconds), limit)
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+def _phase(name: str, value: str) -> Phase:
+    try:
+        return Phase(value.strip().upper())
+    except ValueError:
+        raise BadParameter(
+            f"{name}={value!r} is not a UWS phase; use one of {', '.join(Phase)}"
+        ) from None
+
+
+def _positive(name: str, value: str) -> int:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise BadParameter(f"{name} must be a positive whole number, got {value!r}")
+    return min(int(text), 2**31 - 1)  # more than any list holds
+
+
+def _duration(settings: Settings, value: str | None) -> int:
+    """Requested seconds, within the service's maximum (0, "unlimited", gets the maximum)."""
+    limit = int(settings.async_timeout)
+    if value is None:
+        return limit
+    seconds = parse_seconds("EXECUTIONDURATION", value)
+    return limit if seconds == 0 else min(seconds, limit)
+
+
+def _destruction(settings: Settings, created: dt.datetime, value: str | None) -> dt.datetime:
+    """Requested destruction time, no later than the job's lifetime allows."""
+    latest = created + dt.timedelta(seconds=settings.job_lifetime)
+    if value is None:
+        return latest
+    return min(parse_time("DESTRUCTION", value), latest)
+
+
+ROUTES = [
+    Route("/tap/async", job_list, methods=["GET", "POST"]),
+    Route("/tap/async/{job_id}", job, methods=["GET", "POST", "DELETE"]),
+    Route("/tap/async/{job_id}/phase", phase, methods=["GET", "POST"]),
+    Route("/tap/async/{job_id}/executionduration", execution_duration, methods=["GET", "POST"]),
+    Route("/tap/async/{job_id}/destruction", destruction, methods=["GET", "POST"]),
+    Route("/tap/async/{job_id}/quote", quote),
+    Route("/tap/async/{job_id}/owner", owner),
+    Route("/tap/async/{job_id}/error", error),
+    Route("/tap/async/{job_id}/parameters", parameters, methods=["GET", "POST"]),
+    Route("/tap/async/{job_id}/results", results_list),
+    Route("/tap/async/{job_id}/results/result", result),
+]
