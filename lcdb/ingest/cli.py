@@ -10,18 +10,24 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from lcdb import migrate
 from lcdb.db import database_url
 from lcdb.errors import MigrationError
 from lcdb.ingest.errors import IngestError
-from lcdb.ingest.ffi_run import ingest_ffi, ingest_ffi_catalogs
+from lcdb.ingest.ffi_run import find_ffis, ingest_ffi, ingest_ffi_catalogs
 from lcdb.ingest.load import CATALOG
 from lcdb.ingest.product import Pipeline
 from lcdb.ingest.progress import Report
-from lcdb.ingest.run import FileResult, Summary, count_files, ingest_lightcurves
+from lcdb.ingest.run import (
+    FileResult,
+    Summary,
+    count_files,
+    find_lightcurves,
+    ingest_lightcurves,
+)
 from lcdb.ingest.targets import ID_COLUMNS, ingest_targets
 from lcdb.settings import DatabaseSettings
 
@@ -83,17 +89,32 @@ KIND_HELP = {
 
 
 def _lightcurve_options(parser: argparse.ArgumentParser, kinds: set[Pipeline]) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="file or directory")
-    parser.add_argument(
-        "--replace",
-        action="store_true",
-        help="read every file again and overwrite the fluxes, times and flags stored for it",
+    _loading_options(
+        parser,
+        metavar="PATH",
+        path_help="file or directory",
+        replace_help="read every file again and overwrite its stored fluxes, times and flags",
+        jobs_unit="files loaded",
     )
+    parser.set_defaults(handler=run_lightcurves, kinds=frozenset(kinds))
+
+
+def _loading_options(
+    parser: argparse.ArgumentParser,
+    *,
+    metavar: str,
+    path_help: str,
+    replace_help: str,
+    jobs_unit: str,
+) -> None:
+    """What every loading command takes: paths, --replace, --jobs and --no-resume."""
+    parser.add_argument("paths", nargs="+", type=Path, metavar=metavar, help=path_help)
+    parser.add_argument("--replace", action="store_true", help=replace_help)
     parser.add_argument(
         "--jobs",
         type=_positive_int,
         default=DEFAULT_JOBS,
-        help=f"files loaded at the same time, one connection each (default {DEFAULT_JOBS})",
+        help=f"{jobs_unit} at the same time, one connection each (default {DEFAULT_JOBS})",
     )
     parser.add_argument(
         "--no-resume",
@@ -101,33 +122,24 @@ def _lightcurve_options(parser: argparse.ArgumentParser, kinds: set[Pipeline]) -
         action="store_false",
         help="open every file, even those the ingest log says are loaded and unchanged",
     )
-    parser.set_defaults(handler=run_lightcurves, kinds=frozenset(kinds))
 
 
 def run_lightcurves(args: argparse.Namespace, settings: DatabaseSettings) -> int:
-    label = f"ingest {args.ingest_command}"
     with database_url(settings) as url:
         _require_schema(url, embedded=settings.embedded)
-        results: list[FileResult] = []
-        report = Report(label, total=lambda: count_files(args.paths))
-        try:
-            for result in ingest_lightcurves(
-                url,
-                args.paths,
-                kinds=args.kinds,
-                replace=args.replace,
-                jobs=args.jobs,
-                resume=args.resume,
-            ):
-                results.append(result)
-                report.add(result)
-        finally:
-            report.close()
-    summary = Summary(tuple(results))
-    print(f"{label}: {summary.line()}", flush=True)
-    for failure in summary.failures:
-        print(f"lcdb-tap: failed: {failure.path}: {failure.reason}", file=sys.stderr)
-    return 1 if summary.failures else 0
+        results = ingest_lightcurves(
+            url,
+            args.paths,
+            kinds=args.kinds,
+            replace=args.replace,
+            jobs=args.jobs,
+            resume=args.resume,
+        )
+        return _report(
+            f"ingest {args.ingest_command}",
+            results,
+            lambda: count_files(find_lightcurves(args.paths)),
+        )
 
 
 def run_targets(args: argparse.Namespace, settings: DatabaseSettings) -> int:
@@ -148,9 +160,6 @@ def run_targets(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     return 1 if failed else 0
 
 
-# --- FFI frames (issue 5): `ingest ffi` and `ingest ffi-catalog` -------------------------
-
-
 def add_ffi_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ffi = commands.add_parser(
         "ffi",
@@ -159,15 +168,12 @@ def add_ffi_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "times, quality and the WCS footprint (pixels are not read). Directories are searched "
         "recursively for *ffic.fits and *ffir.fits.",
     )
-    ffi.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="file or directory")
-    ffi.add_argument(
-        "--replace", action="store_true", help="overwrite the frames already stored for these files"
-    )
-    ffi.add_argument(
-        "--jobs",
-        type=_positive_int,
-        default=DEFAULT_JOBS,
-        help=f"batches written at the same time, one connection each (default {DEFAULT_JOBS})",
+    _loading_options(
+        ffi,
+        metavar="PATH",
+        path_help="file or directory",
+        replace_help="overwrite the frames already stored for these files",
+        jobs_unit="batches written",
     )
     ffi.set_defaults(handler=run_ffi)
     catalog = commands.add_parser(
@@ -177,15 +183,12 @@ def add_ffi_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
         "stop, quality; e.g. the tess-cloud package's per-sector Parquet files, or the same "
         "as CSV, ECSV, VOTable or FITS). Each catalogue loads completely or not at all.",
     )
-    catalog.add_argument("paths", nargs="+", type=Path, metavar="FILE", help="catalogue file")
-    catalog.add_argument(
-        "--replace", action="store_true", help="overwrite the frames already stored for these rows"
-    )
-    catalog.add_argument(
-        "--jobs",
-        type=_positive_int,
-        default=DEFAULT_JOBS,
-        help=f"catalogues written at the same time, one connection each (default {DEFAULT_JOBS})",
+    _loading_options(
+        catalog,
+        metavar="FILE",
+        path_help="catalogue file",
+        replace_help="overwrite the frames already stored for these rows",
+        jobs_unit="catalogues written",
     )
     catalog.set_defaults(handler=run_ffi_catalog)
 
@@ -193,30 +196,36 @@ def add_ffi_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 def run_ffi(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     with database_url(settings) as url:
         _require_schema(url, embedded=settings.embedded)
-        results = ingest_ffi(url, args.paths, replace=args.replace, jobs=args.jobs)
-        return _report("ingest ffi", results)
+        results = ingest_ffi(
+            url, args.paths, replace=args.replace, jobs=args.jobs, resume=args.resume
+        )
+        return _report("ingest ffi", results, lambda: count_files(find_ffis(args.paths)))
 
 
 def run_ffi_catalog(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     with database_url(settings) as url:
         _require_schema(url, embedded=settings.embedded)
-        results = ingest_ffi_catalogs(url, args.paths, replace=args.replace, jobs=args.jobs)
-        return _report("ingest ffi-catalog", results)
+        results = ingest_ffi_catalogs(
+            url, args.paths, replace=args.replace, jobs=args.jobs, resume=args.resume
+        )
+        return _report("ingest ffi-catalog", results, lambda: len(args.paths))
 
 
-def _report(command: str, results: Iterable[FileResult]) -> int:
+def _report(label: str, results: Iterable[FileResult], total: Callable[[], int]) -> int:
+    """Show each result (a bar on a terminal), then the summary and every failure again."""
     done: list[FileResult] = []
-    for result in results:
-        done.append(result)
-        print(result.line(), flush=True)
+    report = Report(label, total=total)
+    try:
+        for result in results:
+            done.append(result)
+            report.add(result)
+    finally:
+        report.close()
     summary = Summary(tuple(done))
-    print(f"{command}: {summary.line()}", flush=True)
+    print(f"{label}: {summary.line()}", flush=True)
     for failure in summary.failures:
         print(f"lcdb-tap: failed: {failure.path}: {failure.reason}", file=sys.stderr)
     return 1 if summary.failures else 0
-
-
-# --- end of FFI frames ---------------------------------------------------------------------
 
 
 def _positive_int(text: str) -> int:

@@ -13,27 +13,25 @@ pixel, as SPOC writes them). Format: TESS Science Data Products Description Docu
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from lcdb.ingest.errors import (
-    IngestError,
     InvalidValue,
     MissingKeyword,
     NotSPOCFFI,
     UnreadableFile,
 )
 from lcdb.ingest.ffi_name import FFIName, NotAnFFIName, parse_name
+from lcdb.ingest.fitsfile import read_checked
 from lcdb.ingest.footprint import wcs_footprint
 from lcdb.missions.tess import ffi_cadence_seconds
 
 BTJD_EPOCH = 2457000
 BITPIX_VALUES = (8, 16, 32, 64, -32, -64)
-_TRUNCATION_HINTS = ("truncated", "corrupted", "not multiple of 2880")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,26 +63,13 @@ def read_ffi(path: Path | str) -> FFIFrame:
         name = parse_name(path.name)
     except NotAnFFIName as exc:
         raise NotSPOCFFI(path, exc.reason) from exc
-    from astropy.io import fits  # heavy; only ingest needs it
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            with path.open("rb") as stream, fits.open(stream, memmap=False) as hdus:
-                hdus.readall()  # every header, so a cut file shows here
-                _check_length(path, hdus, path.stat().st_size)
-                frame = _from_hdus(path, name, hdus)
-                noted = [str(warning.message) for warning in caught]
-        except IngestError:
-            raise
-        except FileNotFoundError as exc:
-            raise UnreadableFile(path, "no such file") from exc
-        except Exception as exc:  # astropy raises OSError, ValueError, TypeError, KeyError...
-            _raise_if_truncated(path, [str(warning.message) for warning in caught])
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise UnreadableFile(path, f"not a readable FITS file ({reason})") from exc
-    _raise_if_truncated(path, noted)
-    return frame
+    def parse(path: Path, stream: BinaryIO, hdus: Any) -> FFIFrame:
+        hdus.readall()  # every header, so a cut file shows here
+        _check_length(path, hdus, path.stat().st_size)
+        return _from_hdus(path, name, hdus)
+
+    return read_checked(path, parse)
 
 
 def _check_length(path: Path, hdus: Any, size: int) -> None:
@@ -96,13 +81,6 @@ def _check_length(path: Path, hdus: Any, size: int) -> None:
                 path,
                 f"truncated FITS file: HDU {index} ends at byte {end}, the file has {size} bytes",
             )
-
-
-def _raise_if_truncated(path: Path, messages: list[str]) -> None:
-    for message in messages:
-        if any(hint in message for hint in _TRUNCATION_HINTS):
-            first = message.strip().splitlines()[0]
-            raise UnreadableFile(path, f"truncated or corrupt FITS file ({first})")
 
 
 def _from_hdus(path: Path, name: FFIName, hdus: Any) -> FFIFrame:

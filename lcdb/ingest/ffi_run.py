@@ -26,7 +26,7 @@ from lcdb.ingest.ffi_catalog import FrameCatalog, describe, read_catalog
 from lcdb.ingest.footprint import FootprintUnavailable
 from lcdb.ingest.frames import FrameLoader, Written
 from lcdb.ingest.load import FileStamp, Outcome, ensure_dimensions, is_logged, logged
-from lcdb.ingest.run import FileResult
+from lcdb.ingest.run import FileResult, find_files
 
 FFI_PATTERNS = ("*ffic.fits", "*ffir.fits")
 BATCH = 500  # files per transaction on the header path
@@ -43,23 +43,9 @@ class FrameResult(FileResult):
         return f"{self.outcome!s:<9} {self.path} ({self.what})"
 
 
-def find_ffis(paths: Iterable[Path]) -> Iterator[Path | FrameResult]:
+def find_ffis(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
     """Files named directly, and FFIs under directories (recursively, sorted, once each)."""
-    seen: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            found = sorted(
-                {p for pattern in FFI_PATTERNS for p in path.rglob(pattern) if p.is_file()}
-            )
-            if not found:
-                yield FrameResult(path, None, "no *ffic.fits or *ffir.fits files in this directory")
-        else:
-            found = [path]
-        for file in found:
-            key = file.resolve()
-            if key not in seen:
-                seen.add(key)
-                yield file
+    return find_files(paths, FFI_PATTERNS, FrameResult)
 
 
 def ingest_ffi(

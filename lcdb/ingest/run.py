@@ -61,17 +61,20 @@ class Summary:
         return f"{counts}, {len(self.failures)} failed"
 
 
-def find_lightcurves(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
-    """Files named directly, and `*lc.fits` under directories (recursively, sorted, once each).
+def find_files(
+    paths: Iterable[Path], patterns: Sequence[str], result: type[FileResult] = FileResult
+) -> Iterator[Path | FileResult]:
+    """Files named directly, and files matching `patterns` under directories (recursively,
+    sorted, once each).
 
-    A directory without any lightcurve yields a failed result, so a typo is not a silent no-op.
+    A directory without any such file yields a failed `result`, so a typo is not a silent no-op.
     """
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob(LIGHTCURVE_PATTERN) if p.is_file())
+            found = sorted({p for pattern in patterns for p in path.rglob(pattern) if p.is_file()})
             if not found:
-                yield FileResult(path, None, f"no {LIGHTCURVE_PATTERN} files in this directory")
+                yield result(path, None, f"no {' or '.join(patterns)} files in this directory")
         else:
             found = [path]
         for file in found:
@@ -81,9 +84,13 @@ def find_lightcurves(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
                 yield file
 
 
-def count_files(paths: Iterable[Path]) -> int:
+def find_lightcurves(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
+    return find_files(paths, (LIGHTCURVE_PATTERN,))
+
+
+def count_files(found: Iterable[Path | FileResult]) -> int:
     """How many files a run will look at (for a progress bar's total)."""
-    return sum(1 for item in find_lightcurves(paths) if not isinstance(item, FileResult))
+    return sum(1 for item in found if not isinstance(item, FileResult))
 
 
 def ingest_lightcurves(
