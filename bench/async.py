@@ -21,40 +21,20 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import socket
 import statistics
-import tempfile
 import threading
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import uvicorn
 from lxml import etree
-from sqlalchemy import orm
+from served import served_archive
 
-from lcdb import migrate
-from lcdb.db import create_engine
-from lcdb.embedded import temporary_server
-from tap_service.app import create_app
 from tap_service.settings import Settings
 
 QUERY = "SELECT TOP 1 {number} AS job_number, t.name FROM lcdb.target AS t"
 UWS = {"uws": "http://www.ivoa.net/xml/UWS/v1.0"}
 local = threading.local()
-
-
-def populate(url: str) -> None:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.lcdb.support import build_graph
-
-    engine = create_engine(url)
-    with orm.Session(engine) as session:
-        build_graph(session)
-    engine.dispose()
 
 
 def connection(port: int) -> http.client.HTTPConnection:
@@ -122,23 +102,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=50, help="sequential latency samples")
     args = parser.parse_args()
 
-    with temporary_server("lcdb-bench-") as server, tempfile.TemporaryDirectory() as jobs:
-        url = server.url()
-        migrate.upgrade(url)
-        populate(url)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        settings = Settings(async_dir=Path(jobs), async_workers=args.workers)
-        config = uvicorn.Config(
-            create_app(settings, url), host="127.0.0.1", port=port, log_level="warning"
-        )
-        web = uvicorn.Server(config)
-        serving = threading.Thread(target=web.run, daemon=True)
-        serving.start()
-        while not web.started:
-            time.sleep(0.05)
-
+    with served_archive(Settings(async_workers=args.workers)) as served:
+        port = served.port
         for number in range(5):  # warm up both paths
             check(number, run_sync(port, number))
             check(number, run_job(port, number, delete=True))
@@ -160,8 +125,6 @@ def main() -> None:
         local.connection = None  # the main thread's idle connection has timed out by now
         _, _, listing = request(port, "GET", f"/tap/async?PHASE=COMPLETED&LAST={args.jobs}")
         completed = len(etree.fromstring(listing).findall("uws:jobref", UWS))
-        web.should_exit = True
-        serving.join(timeout=60)  # the service shuts down before its database does
 
         sync_ms = statistics.median(sync_latency) * 1000
         job_ms = statistics.median(job_latency) * 1000

@@ -13,39 +13,17 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import socket
 import statistics
-import tempfile
-import threading
 import time
 import urllib.parse
-from pathlib import Path
 
 import psycopg
-import uvicorn
-from sqlalchemy import orm
+from served import served_archive
 
 import adql
-from lcdb import migrate
-from lcdb.db import create_engine
-from lcdb.embedded import temporary_server
-from tap_service.app import create_app
-from tap_service.settings import Settings
 from tap_service.tap_schema import PublishedSchema
 
 QUERY = "SELECT TOP 1 t.id, t.name, t.catalog_id FROM lcdb.target AS t"
-
-
-def populate(url: str) -> None:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.lcdb.support import build_graph
-
-    engine = create_engine(url)
-    with orm.Session(engine) as session:
-        build_graph(session)
-    engine.dispose()
 
 
 def main() -> None:
@@ -53,25 +31,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
 
-    with temporary_server("lcdb-bench-") as server, tempfile.TemporaryDirectory() as jobs:
-        url = server.url()
-        migrate.upgrade(url)
-        populate(url)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        config = uvicorn.Config(
-            create_app(Settings(async_dir=Path(jobs)), url),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-        web = uvicorn.Server(config)
-        serving = threading.Thread(target=web.run, daemon=True)
-        serving.start()
-        while not web.started:
-            time.sleep(0.05)
-
+    with served_archive() as served:
+        port, server = served.port, served.database
         path = "/tap/sync?" + urllib.parse.urlencode({"LANG": "ADQL", "QUERY": QUERY})
         http_times = []  # like curl: a new TCP connection per request
         for _ in range(args.repeat):
@@ -100,8 +61,6 @@ def main() -> None:
                 start = time.perf_counter()
                 conn.execute(sql).fetchall()
                 db_times.append(time.perf_counter() - start)
-        web.should_exit = True
-        serving.join(timeout=60)  # the service shuts down before its database does
 
         http_ms = statistics.median(http_times) * 1000
         db_ms = statistics.median(db_times) * 1000
