@@ -76,7 +76,8 @@ def test_qlp_and_spoc_load_side_by_side_with_their_metadata(
     migrated_database_url: str, spoc_lc_file: Path, tmp_path: Path
 ) -> None:
     qlp = qlp_file(tmp_path / "hlsp_qlp_llc.fits", tic=358108509, sector=1, camera=3, ccd=3)
-    results = ingest(migrated_database_url, spoc_lc_file, qlp, jobs=2)
+    # one after the other: the first file to name the target fills its properties
+    results = ingest(migrated_database_url, spoc_lc_file) + ingest(migrated_database_url, qlp)
     assert [r.outcome for r in results] == [Outcome.LOADED, Outcome.LOADED], results
     with connect(migrated_database_url) as conn:
         rows = conn.execute(
