@@ -187,14 +187,14 @@ class _Loaders:
 
 
 def _batches(
-    items: Iterable[Path | FrameResult], size: int, done: Mapping[str, tuple[int, int]]
+    items: Iterable[Path | FileResult], size: int, done: Mapping[str, tuple[int, int]]
 ) -> Iterator[tuple[list[FFIFrame | FrameResult], dict[Path, FileStamp]]]:
     """Read files in order; a failed read (or a logged file) becomes its result, in place."""
     current: list[FFIFrame | FrameResult] = []
     stamps: dict[Path, FileStamp] = {}
     for item in items:
-        if isinstance(item, FrameResult):
-            current.append(item)
+        if isinstance(item, FileResult):
+            current.append(FrameResult(item.path, item.outcome, item.reason))
         else:
             try:
                 stamp = FileStamp.of(item)

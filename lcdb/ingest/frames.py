@@ -41,7 +41,7 @@ from lcdb.ingest.ffi import FFIFrame
 from lcdb.ingest.ffi_catalog import FrameCatalog
 from lcdb.ingest.footprint import ccd_footprints
 from lcdb.ingest.load import Dimensions, FileStamp, log_files
-from lcdb.ingest.spoc import first_orbit
+from lcdb.ingest.product import first_orbit
 from lcdb.missions.tess import TESS_FFI, TESS_OBSERVATION, ffi_cadence_seconds
 
 Connection = psycopg.Connection[tuple[object, ...]]

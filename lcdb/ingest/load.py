@@ -367,9 +367,7 @@ def pad_to(lc: Lightcurve, cadences: np.ndarray) -> Lightcurve:
             f"{int(cadences[0])}..{int(cadences[-1])})",
         )
 
-    def spread(values: np.ndarray | None, fill: float | int) -> np.ndarray | None:
-        if values is None:
-            return None
+    def spread(values: np.ndarray, fill: float) -> np.ndarray:
         out = np.full(cadences.size, fill, dtype=values.dtype)
         out[where] = values
         out.flags.writeable = False
@@ -377,7 +375,9 @@ def pad_to(lc: Lightcurve, cadences: np.ndarray) -> Lightcurve:
 
     fluxes = tuple(
         dataclasses.replace(
-            flux, values=spread(flux.values, np.nan), errors=spread(flux.errors, np.nan)
+            flux,
+            values=spread(flux.values, np.nan),
+            errors=None if flux.errors is None else spread(flux.errors, np.nan),
         )
         for flux in lc.fluxes
     )

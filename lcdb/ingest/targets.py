@@ -101,7 +101,7 @@ def ingest_targets(url: str, path: Path, *, catalog: str = "TIC") -> TargetsLoad
             )
             rows = zip(
                 table.ids.tolist(),
-                *[np.where(np.isnan(v), None, v).tolist() for v in table.columns.values()],
+                *[[None if x != x else x for x in v.tolist()] for v in table.columns.values()],
                 strict=True,
             )
             types = ("int8", *["float8"] * len(names))
