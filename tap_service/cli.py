@@ -7,7 +7,6 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
 from lcdb import cli as db_cli
 from lcdb import migrate
@@ -16,17 +15,7 @@ from lcdb.demo.population import BASE_QLP, BASE_SPOC
 from lcdb.errors import LcdbError, MigrationError
 from lcdb.ingest.cli import DEFAULT_JOBS, add_ingest_commands
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
-from tap_service.settings import (
-    ENV_ASYNC_DIR,
-    ENV_ASYNC_TIMEOUT,
-    ENV_ASYNC_WORKERS,
-    ENV_BASE_URL,
-    ENV_JOB_LIFETIME,
-    ENV_MAXREC_DEFAULT,
-    ENV_MAXREC_LIMIT,
-    ENV_SYNC_TIMEOUT,
-    Settings,
-)
+from tap_service.settings import OPTIONS, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,44 +59,20 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 def add_serving_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    parser.add_argument(
-        "--base-url", help=f"public URL of the service, e.g. https://x.org/tap ({ENV_BASE_URL})"
-    )
-    parser.add_argument(
-        "--maxrec-default", type=int, help=f"rows when MAXREC is absent ({ENV_MAXREC_DEFAULT})"
-    )
-    parser.add_argument(
-        "--maxrec-limit", type=int, help=f"the most rows a query may return ({ENV_MAXREC_LIMIT})"
-    )
-    parser.add_argument(
-        "--sync-timeout", type=float, help=f"seconds a sync query may run ({ENV_SYNC_TIMEOUT})"
-    )
-    parser.add_argument(
-        "--async-workers", type=int, help=f"async jobs run at once ({ENV_ASYNC_WORKERS})"
-    )
-    parser.add_argument(
-        "--async-dir", type=Path, help=f"directory of async job results ({ENV_ASYNC_DIR})"
-    )
-    parser.add_argument(
-        "--async-timeout", type=float, help=f"seconds an async job may run ({ENV_ASYNC_TIMEOUT})"
-    )
-    parser.add_argument(
-        "--job-lifetime", type=float, help=f"seconds until a job is destroyed ({ENV_JOB_LIFETIME})"
-    )
+    for setting in OPTIONS:
+        parser.add_argument(
+            setting.flag,
+            type=setting.parse,
+            help=f"{setting.help} ({setting.env}"
+            + ("" if setting.shown_default is None else f"; default {setting.shown_default}")
+            + ")",
+        )
 
 
 def service_settings(args: argparse.Namespace, database: DatabaseSettings) -> Settings:
-    settings = Settings.from_env(
-        base_url=args.base_url,
-        maxrec_default=args.maxrec_default,
-        maxrec_limit=args.maxrec_limit,
-        sync_timeout=args.sync_timeout,
-        async_workers=args.async_workers,
-        async_dir=args.async_dir,
-        async_timeout=args.async_timeout,
-        job_lifetime=args.job_lifetime,
-    )
-    return dataclasses.replace(settings, database=database)
+    """The environment's settings, overridden by the flags given."""
+    flags = {setting.name: getattr(args, setting.name) for setting in OPTIONS}
+    return dataclasses.replace(Settings.from_env(**flags), database=database)
 
 
 def run_serve(args: argparse.Namespace, database: DatabaseSettings) -> int:

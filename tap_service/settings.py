@@ -1,72 +1,134 @@
 """The service's settings: one frozen object, from the environment and the command line.
 
-Everything configurable is a field here with its environment variable beside it, so the CLI
-help, the README table and the code read the same list (tests/test_docs.py checks the README).
+Each setting an operator may change is declared once, as a field of `Settings` made with
+`option(...)`: its default, environment variable, parser and help text sit together. The
+environment reader (`Settings.from_env`), the `serve`/`demo` flags (`tap_service.cli`) and the
+README check (tests/test_docs.py) all iterate `OPTIONS`, so adding a setting is one edit and
+none of them can forget it. Fields made with plain defaults are internal tuning knobs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 from lcdb.errors import DatabaseConfigError
 from lcdb.settings import DatabaseSettings
 
-ENV_BASE_URL = "LCDB_BASE_URL"
-ENV_MAXREC_DEFAULT = "LCDB_MAXREC_DEFAULT"
-ENV_MAXREC_LIMIT = "LCDB_MAXREC_LIMIT"
-ENV_SYNC_TIMEOUT = "LCDB_SYNC_TIMEOUT"
-ENV_ASYNC_WORKERS = "LCDB_ASYNC_WORKERS"
-ENV_ASYNC_DIR = "LCDB_ASYNC_DIR"
-ENV_ASYNC_TIMEOUT = "LCDB_ASYNC_TIMEOUT"
-ENV_JOB_LIFETIME = "LCDB_JOB_LIFETIME"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """How one setting is given from outside: environment variable, parser, help."""
+
+    #: The `Settings` field it sets (filled in from the dataclass field).
+    name: str
+    env: str
+    help: str
+    parse: Callable[[str], object]
+    default: object
+
+    @property
+    def shown_default(self) -> str | None:
+        """The default as the README and `--help` write it (None: no fixed default)."""
+        if self.default is None:
+            return None
+        if isinstance(self.default, float) and self.default.is_integer():
+            return str(int(self.default))
+        return str(self.default)
+
+    @property
+    def flag(self) -> str:
+        """The command-line flag of `serve` and `demo`."""
+        return "--" + self.name.replace("_", "-")
+
+
+def option(default: T, *, env: str, help: str, parse: Callable[[str], T]) -> T:
+    """A `Settings` field that operators set with `env` or the matching flag."""
+    return field(default=default, metadata={"option": (env, help, parse)})
+
+
+def _url(text: str) -> str:
+    return text.rstrip("/")
+
+
+def _path(text: str) -> Path:
+    return Path(text).expanduser()
 
 
 @dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=lambda: DatabaseSettings.from_env({}))
-    #: Public URL of the TAP service (e.g. https://archive.example.org/tap), for documents that
-    #: carry absolute URLs behind a proxy. None: derived from each request.
-    base_url: str | None = None
-    #: Rows returned when the client gives no MAXREC.
-    maxrec_default: int = 10_000
-    #: The most rows a sync query may return, whatever MAXREC asks (TAPRegExt hardLimit).
-    maxrec_limit: int = 2_000_000
-    #: Seconds a sync query may run before it is cancelled.
-    sync_timeout: float = 60.0
+    base_url: str | None = option(
+        None,
+        env="LCDB_BASE_URL",
+        help="public URL of the service, e.g. https://archive.example.org/tap, so documents "
+        "carry correct absolute URLs behind a proxy (default: derived from each request)",
+        parse=_url,
+    )
+    maxrec_default: int = option(
+        10_000, env="LCDB_MAXREC_DEFAULT", help="rows a query returns without MAXREC", parse=int
+    )
+    maxrec_limit: int = option(
+        2_000_000,
+        env="LCDB_MAXREC_LIMIT",
+        help="the most rows a synchronous query may return, whatever MAXREC asks",
+        parse=int,
+    )
+    sync_timeout: float = option(
+        60.0, env="LCDB_SYNC_TIMEOUT", help="seconds a synchronous query may run", parse=float
+    )
+    async_workers: int = option(
+        2, env="LCDB_ASYNC_WORKERS", help="asynchronous jobs executed at the same time", parse=int
+    )
+    async_dir: Path | None = option(
+        None,
+        env="LCDB_ASYNC_DIR",
+        help="directory of asynchronous job results (default: jobs/ under LCDB_HOME)",
+        parse=_path,
+    )
+    async_timeout: float = option(
+        3600.0,
+        env="LCDB_ASYNC_TIMEOUT",
+        help="seconds an asynchronous job may run: its default and largest execution duration",
+        parse=float,
+    )
+    job_lifetime: float = option(
+        7 * 24 * 3600.0,
+        env="LCDB_JOB_LIFETIME",
+        help="seconds from a job's creation to its destruction",
+        parse=float,
+    )
     #: Rows fetched from the database per round trip while streaming.
     batch_size: int = 10_000
-    #: Asynchronous jobs run at the same time (further jobs wait, QUEUED).
-    async_workers: int = 2
-    #: Where result files of asynchronous jobs are written. None: `jobs/` under LCDB_HOME.
-    async_dir: Path | None = None
-    #: Seconds an asynchronous job may run: its default and largest execution duration.
-    async_timeout: float = 3600.0
-    #: Seconds from a job's creation to its destruction, by default and at most.
-    job_lifetime: float = 7 * 24 * 3600.0
     #: The longest a UWS WAIT request blocks (clients and proxies time out beyond ~60 s).
     wait_limit: float = 30.0
     #: Seconds between sweeps for expired jobs and jobs whose service instance died.
     sweep_interval: float = 60.0
 
     def __post_init__(self) -> None:
+        env = {o.name: o.env for o in OPTIONS}
         if self.maxrec_default < 0 or self.maxrec_limit < 0:
             raise DatabaseConfigError("MAXREC settings must be non-negative")
         if self.maxrec_default > self.maxrec_limit:
             raise DatabaseConfigError(
-                f"{ENV_MAXREC_DEFAULT} ({self.maxrec_default}) exceeds "
-                f"{ENV_MAXREC_LIMIT} ({self.maxrec_limit})"
+                f"{env['maxrec_default']} ({self.maxrec_default}) exceeds "
+                f"{env['maxrec_limit']} ({self.maxrec_limit})"
             )
-        if self.sync_timeout <= 0:
-            raise DatabaseConfigError(f"{ENV_SYNC_TIMEOUT} must be positive")
-        if self.async_workers < 1:
-            raise DatabaseConfigError(f"{ENV_ASYNC_WORKERS} must be at least 1")
-        if self.async_timeout < 1:
-            raise DatabaseConfigError(f"{ENV_ASYNC_TIMEOUT} must be at least 1 (second)")
-        if self.job_lifetime < 1:
-            raise DatabaseConfigError(f"{ENV_JOB_LIFETIME} must be at least 1 (second)")
+        for name, least, what in (
+            ("sync_timeout", None, "positive"),
+            ("async_workers", 1, "at least 1"),
+            ("async_timeout", 1, "at least 1 (second)"),
+            ("job_lifetime", 1, "at least 1 (second)"),
+        ):
+            value = getattr(self, name)
+            if (value <= 0) if least is None else (value < least):
+                raise DatabaseConfigError(f"{env[name]} must be {what}")
 
     @property
     def jobs_directory(self) -> Path:
@@ -74,27 +136,36 @@ class Settings:
         return self.async_dir if self.async_dir is not None else self.database.home / "jobs"
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `environ` (default: the process environment), then `overrides`.
+
+        An override of None (a flag not given) leaves the environment's value.
+        """
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {"database": DatabaseSettings.from_env(env)}
-        if env.get(ENV_BASE_URL):
-            values["base_url"] = env[ENV_BASE_URL].rstrip("/")
-        for name, variable, kind in (
-            ("maxrec_default", ENV_MAXREC_DEFAULT, int),
-            ("maxrec_limit", ENV_MAXREC_LIMIT, int),
-            ("sync_timeout", ENV_SYNC_TIMEOUT, float),
-            ("async_workers", ENV_ASYNC_WORKERS, int),
-            ("async_timeout", ENV_ASYNC_TIMEOUT, float),
-            ("job_lifetime", ENV_JOB_LIFETIME, float),
-        ):
-            if env.get(variable):
-                try:
-                    values[name] = kind(env[variable])
-                except ValueError:
-                    raise DatabaseConfigError(
-                        f"{variable} must be a number, got {env[variable]!r}"
-                    ) from None
-        if env.get(ENV_ASYNC_DIR):
-            values["async_dir"] = Path(env[ENV_ASYNC_DIR]).expanduser()
+        values: dict[str, Any] = {"database": DatabaseSettings.from_env(env)}
+        for setting in OPTIONS:
+            text = env.get(setting.env)
+            if text:
+                values[setting.name] = _parsed(setting, text)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)  # type: ignore[arg-type]
+        return replace(cls(), **values)
+
+
+def _parsed(setting: Option, text: str) -> object:
+    try:
+        return setting.parse(text)
+    except ValueError:
+        raise DatabaseConfigError(f"{setting.env} must be a number, got {text!r}") from None
+
+
+def _options() -> tuple[Option, ...]:
+    found = []
+    for f in dataclasses.fields(Settings):
+        if "option" in f.metadata:
+            env, help, parse = f.metadata["option"]
+            found.append(Option(f.name, env, help, parse, f.default))
+    return tuple(found)
+
+
+#: Every setting an operator may give, in declaration order.
+OPTIONS: tuple[Option, ...] = _options()
