@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from tap_service.errors import BadParameter, PhaseConflict
+from tap_service.errors import PhaseConflict
 
 
 class Phase(enum.StrEnum):
@@ -50,16 +50,6 @@ TRANSITIONS: dict[tuple[Phase, Action], Phase] = {
 }
 
 
-def parse_action(value: str) -> Action:
-    try:
-        return Action(value.strip().upper())
-    except ValueError:
-        raise BadParameter(
-            f"PHASE={value!r} is not an action: POST PHASE=RUN to start the job "
-            "or PHASE=ABORT to stop it"
-        ) from None
-
-
 def after(phase: Phase, action: Action) -> Phase:
     """The phase `action` leads to from `phase`, or `PhaseConflict` saying why not."""
     try:
@@ -95,28 +85,3 @@ def format_time(value: dt.datetime) -> str:
     """ISO 8601 UTC with a `Z` (UWS-10: pyvo's astropy rejects `+00:00`), milliseconds."""
     utc = value.astimezone(dt.UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def parse_time(name: str, value: str) -> dt.datetime:
-    """An ISO 8601 time a client sent; no zone means UTC. `BadParameter` names `name`."""
-    text = value.strip()
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise BadParameter(
-            f"{name}={value!r} is not an ISO 8601 time; use e.g. 2030-01-31T12:00:00Z"
-        ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    try:
-        return parsed.astimezone(dt.UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
-        raise BadParameter(f"{name}={value!r} is out of the range of times") from None
-
-
-def parse_seconds(name: str, value: str) -> int:
-    """A non-negative whole number of seconds (EXECUTIONDURATION); 400 naming `name` if not."""
-    text = value.strip()
-    if not (text.isascii() and text.isdigit()):
-        raise BadParameter(f"{name} must be a whole number of seconds, got {value!r}")
-    return int(text)

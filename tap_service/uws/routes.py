@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from tap_service import params as check
 from tap_service import results
 from tap_service.errors import BadParameter, NotFound
 from tap_service.params import collect, single
@@ -23,16 +24,7 @@ from tap_service.settings import Settings
 from tap_service.urls import base_url
 from tap_service.uws import documents
 from tap_service.uws.changes import Changes
-from tap_service.uws.model import (
-    ACTIVE,
-    Action,
-    Job,
-    Phase,
-    format_time,
-    parse_action,
-    parse_seconds,
-    parse_time,
-)
+from tap_service.uws.model import ACTIVE, Action, Job, Phase, format_time
 from tap_service.uws.runner import Runner
 from tap_service.uws.store import JobStore
 
@@ -83,10 +75,7 @@ async def _params(request: Request) -> dict[str, list[str]]:
         form = await request.form()
         items += form.multi_items()
     params = collect(items)
-    for name, values in params.items():
-        if "\x00" in name or any("\x00" in value for value in values):
-            shown = name.replace("\x00", "\\0")
-            raise BadParameter(f"{shown} contains a NUL character (0x00), which no value may hold")
+    check.refuse_nul(params)
     return params
 
 
@@ -101,14 +90,14 @@ async def job_list(request: Request) -> Response:
     if request.method == "POST":
         return await create_job(request)
     params = await _params(request)
-    phases = [_phase("PHASE", value) for value in params.get("PHASE", [])]
+    phases = [check.phase("PHASE", value) for value in params.get("PHASE", [])]
     after = single(params, "AFTER")
     last = single(params, "LAST")
     jobs = await run_in_threadpool(
         _store(request).list_jobs,
         phases=phases,
-        after_time=None if after is None else parse_time("AFTER", after),
-        last=None if last is None else _positive("LAST", last),
+        after_time=None if after is None else check.iso_time("AFTER", after),
+        last=None if last is None else check.positive("LAST", last),
     )
     return _xml(documents.job_list(jobs, _async_url(request)))
 
@@ -120,12 +109,12 @@ async def create_job(request: Request) -> Response:
     phase = single(params, "PHASE")
     run = False
     if phase is not None:
-        if parse_action(phase) is not Action.RUN:
+        if check.action(phase) is not Action.RUN:
             raise BadParameter(f"PHASE={phase!r} cannot create a job: send PHASE=RUN or none")
         run = True
     now = dt.datetime.now(dt.UTC)
-    duration = _duration(settings, single(params, "EXECUTIONDURATION"))
-    destruction = _destruction(settings, now, single(params, "DESTRUCTION"))
+    duration = check.execution_duration(settings, single(params, "EXECUTIONDURATION"))
+    destruction = check.destruction(settings, now, single(params, "DESTRUCTION"))
     query_params = {name: values for name, values in params.items() if name not in CONTROL}
     job = await run_in_threadpool(
         _store(request).create,
@@ -174,7 +163,7 @@ async def phase(request: Request) -> Response:
     value = single(params, "PHASE")
     if value is None:
         raise BadParameter("POST PHASE=RUN to start the job or PHASE=ABORT to stop it")
-    action = parse_action(value)
+    action = check.action(value)
     runner = _runner(request)
     before, _after = await run_in_threadpool(
         runner.store.act, request.path_params["job_id"], action
@@ -193,7 +182,7 @@ async def execution_duration(request: Request) -> Response:
     value = single(params, "EXECUTIONDURATION")
     if value is None:
         raise BadParameter("POST EXECUTIONDURATION=<seconds>")
-    seconds = _duration(_settings(request), value)
+    seconds = check.execution_duration(_settings(request), value)
     job_id = request.path_params["job_id"]
     await run_in_threadpool(_store(request).set_execution_duration, job_id, seconds)
     return _to_job(request, job_id)
@@ -207,7 +196,7 @@ async def destruction(request: Request) -> Response:
     if value is None:
         raise BadParameter("POST DESTRUCTION=<ISO 8601 time, e.g. 2030-01-31T12:00:00Z>")
     current = await _job(request)
-    when = _destruction(_settings(request), current.creation_time, value)
+    when = check.destruction(_settings(request), current.creation_time, value)
     await run_in_threadpool(_store(request).set_destruction, current.job_id, when)
     return _to_job(request, current.job_id)
 
@@ -264,9 +253,9 @@ async def _waited(request: Request, params: dict[str, list[str]]) -> Job:
     wait = single(params, "WAIT")
     if wait is None:
         return current
-    seconds = _wait_seconds(wait, _settings(request).wait_limit)
+    seconds = check.wait_seconds(wait, _settings(request).wait_limit)
     wanted = single(params, "PHASE")
-    if wanted is not None and _phase("PHASE", wanted) is not current.phase:
+    if wanted is not None and check.phase("PHASE", wanted) is not current.phase:
         return current
     if current.phase not in ACTIVE:
         return current
@@ -280,53 +269,6 @@ async def _waited(request: Request, params: dict[str, list[str]]) -> Job:
                 return latest
             with anyio.move_on_after(min(remaining, WAIT_POLL)):
                 await changed.wait()
-
-
-def _wait_seconds(value: str, limit: float) -> float:
-    text = value.strip()
-    try:
-        seconds = int(text)
-    except ValueError:
-        raise BadParameter(
-            f"WAIT must be a whole number of seconds (-1: as long as allowed), got {value!r}"
-        ) from None
-    return limit if seconds < 0 else min(float(seconds), limit)
-
-
-# -- values ------------------------------------------------------------------------------------
-
-
-def _phase(name: str, value: str) -> Phase:
-    try:
-        return Phase(value.strip().upper())
-    except ValueError:
-        raise BadParameter(
-            f"{name}={value!r} is not a UWS phase; use one of {', '.join(Phase)}"
-        ) from None
-
-
-def _positive(name: str, value: str) -> int:
-    text = value.strip()
-    if not (text.isascii() and text.isdigit()) or int(text) == 0:
-        raise BadParameter(f"{name} must be a positive whole number, got {value!r}")
-    return min(int(text), 2**31 - 1)  # more than any list holds
-
-
-def _duration(settings: Settings, value: str | None) -> int:
-    """Requested seconds, within the service's maximum (0, "unlimited", gets the maximum)."""
-    limit = int(settings.async_timeout)
-    if value is None:
-        return limit
-    seconds = parse_seconds("EXECUTIONDURATION", value)
-    return limit if seconds == 0 else min(seconds, limit)
-
-
-def _destruction(settings: Settings, created: dt.datetime, value: str | None) -> dt.datetime:
-    """Requested destruction time, no later than the job's lifetime allows."""
-    latest = created + dt.timedelta(seconds=settings.job_lifetime)
-    if value is None:
-        return latest
-    return min(parse_time("DESTRUCTION", value), latest)
 
 
 ROUTES = [

@@ -1,12 +1,16 @@
-"""TAP parameters: case-insensitive names, checked values, clear errors naming the parameter."""
+"""Request parameters (TAP, UWS job control): checked values, clear errors naming the parameter."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from tap_service import params
 from tap_service.errors import BadParameter, MissingQuery, UnsupportedFormat, UnsupportedLang
 from tap_service.params import collect, parse_tap_request
 from tap_service.settings import Settings
+from tap_service.uws.model import Action
 
 SETTINGS = Settings(maxrec_default=100, maxrec_limit=1000)
 
@@ -75,3 +79,43 @@ def test_single_valued_parameters_given_twice_differently_are_refused() -> None:
         parse_tap_request(collect([("LANG", "ADQL"), ("QUERY", "a"), ("query", "b")]), SETTINGS)
     same = parse_tap_request(collect([("LANG", "ADQL"), ("QUERY", "a"), ("query", "a")]), SETTINGS)
     assert same.query == "a"
+
+
+# -- UWS job control ------------------------------------------------------------------------
+
+
+def test_actions_are_case_insensitive_and_others_rejected() -> None:
+    assert params.action(" run ") is Action.RUN
+    with pytest.raises(BadParameter, match="PHASE='SUSPEND'"):
+        params.action("SUSPEND")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2030-01-02T03:04:05Z", dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)),
+        ("2030-01-02T03:04:05.123456Z", dt.datetime(2030, 1, 2, 3, 4, 5, 123456, tzinfo=dt.UTC)),
+        ("2030-01-02T04:04:05+01:00", dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)),
+        ("2030-01-02T03:04:05", dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)),  # UTC if no zone
+    ],
+)
+def test_client_times_are_parsed(text: str, expected: dt.datetime) -> None:
+    assert params.iso_time("DESTRUCTION", text) == expected
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "2030-13-01T00:00:00Z", "", "1e9"])
+def test_malformed_times_name_the_parameter(text: str) -> None:
+    with pytest.raises(BadParameter, match=f"DESTRUCTION={text!r} is not an ISO 8601 time"):
+        params.iso_time("DESTRUCTION", text)
+
+
+@pytest.mark.parametrize("text", ["-5", "1.5", "ten", "", "²"])
+def test_malformed_durations_name_the_parameter(text: str) -> None:
+    with pytest.raises(BadParameter, match="EXECUTIONDURATION must be a whole number"):
+        params.seconds("EXECUTIONDURATION", text)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_times_beyond_the_calendar_are_400(text: str) -> None:
+    with pytest.raises(BadParameter, match="out of the range of times"):
+        params.iso_time("AFTER", text)
