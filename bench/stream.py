@@ -35,9 +35,11 @@ from lcdb.embedded import temporary_server
 from tap_service.votable import (
     BatchSource,
     CopyRows,
+    CopySource,
     RowSource,
     describe_types,
     transcodable,
+    transcode_binary2,
     write_binary2,
     write_csv,
     write_tabledata,
@@ -99,7 +101,7 @@ def copy_source(conn: psycopg.Connection[tuple[object, ...]]) -> Iterator[CopyRo
 
 
 def via_copy(conn: psycopg.Connection[tuple[object, ...]]) -> int:
-    return sum(to_devnull(write_binary2, source) for source in copy_source(conn))
+    return sum(to_devnull(transcode_binary2, source) for source in copy_source(conn))
 
 
 def maxrss_mb() -> float:
@@ -131,7 +133,7 @@ def fetch_only(conn: psycopg.Connection[tuple[object, ...]]) -> int:
     return sum(len(batch) for batch in CursorSource(conn).batches())
 
 
-def to_devnull(writer: Callable[..., Iterator[bytes]], source: RowSource) -> int:
+def to_devnull(writer: Callable[..., Iterator[bytes]], source: RowSource | CopySource) -> int:
     size = 0
     with open(os.devnull, "wb") as out:
         for chunk in writer(COLUMNS, source):

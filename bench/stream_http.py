@@ -27,7 +27,7 @@ import psycopg
 import adql
 from lcdb import migrate
 from lcdb.embedded import temporary_server
-from tap_service.tap_schema import PublishedSchema
+from tap_service.publishers import publication
 
 QUERY = (
     'SELECT d.id, d.target_id, d.observation_id, d.photometric_method_id, d."values", d.errors '
@@ -117,7 +117,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
-            sql = adql.compile(QUERY, PublishedSchema.build().catalog()).sql
+            sql = adql.compile(QUERY, publication().catalog()).sql
             start = time.perf_counter()
             copied = 0
             with (

@@ -21,7 +21,7 @@ import psycopg
 from served import served_archive
 
 import adql
-from tap_service.tap_schema import PublishedSchema
+from tap_service.publishers import publication
 
 QUERY = "SELECT TOP 1 t.id, t.name, t.catalog_id FROM lcdb.target AS t"
 
@@ -54,7 +54,7 @@ def main() -> None:
             kept_times.append(time.perf_counter() - start)
         connection.close()
 
-        sql = adql.compile(QUERY, PublishedSchema.build().catalog()).sql
+        sql = adql.compile(QUERY, publication().catalog()).sql
         db_times = []
         with psycopg.connect(server.libpq_url()) as conn:
             for _ in range(args.repeat):

@@ -45,7 +45,6 @@ class PublishedColumn:
     datatype: str  # VOTable datatype
     arraysize: str | None
     xtype: str | None
-    size: int | None
     description: str | None
     unit: str | None
     ucd: str | None
@@ -53,6 +52,12 @@ class PublishedColumn:
     indexed: bool
     principal: bool
     nullable: bool
+
+    @property
+    def size(self) -> int | None:
+        """TAP_SCHEMA's (deprecated) `size`: the length of a fixed or bounded arraysize."""
+        bound = (self.arraysize or "").rstrip("*")
+        return int(bound) if bound.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -66,15 +71,40 @@ class PublishedKey:
 
 @dataclass(frozen=True)
 class PublishedTable:
-    schema: str
+    schema: str  # as ADQL and TAP_SCHEMA write it
     name: str
     description: str | None
     columns: tuple[PublishedColumn, ...]
     keys: tuple[PublishedKey, ...]
+    #: The PostgreSQL schema holding it, when it is spelt otherwise (TAP_SCHEMA: tap_schema).
+    db_schema: str | None = None
+    #: Data-model type of the table (ObsCore's is ivo://ivoa.net/std/obscore#table-1.1).
+    utype: str | None = None
+    #: Its columns are defined by an IVOA standard (TAP_SCHEMA, ObsCore): TAP_SCHEMA `std`.
+    standard: bool = False
 
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    @property
+    def sql_schema(self) -> str:
+        return self.db_schema if self.db_schema is not None else self.schema
+
+
+@dataclass(frozen=True)
+class PublishedSchema:
+    """One schema of published tables, in display order, as TAP_SCHEMA.schemas lists it."""
+
+    name: str
+    description: str | None
+    tables: tuple[PublishedTable, ...]
+    utype: str | None = None
+
+
+def published_schema() -> PublishedSchema:
+    """The LightcurveDB tables, as the service publishes them."""
+    return PublishedSchema("lcdb", SCHEMA_DESCRIPTION, published_tables())
 
 
 def published_tables() -> tuple[PublishedTable, ...]:
@@ -119,18 +149,16 @@ def _publish(table: sa.Table) -> PublishedTable:
     for column in table.columns:
         datatype, arraysize, xtype = votable_type(column.type)
         info = column.info
-        size = int(arraysize.rstrip("*")) if arraysize and arraysize.rstrip("*").isdigit() else None
         columns.append(
             PublishedColumn(
                 name=column.name,
                 datatype=datatype,
                 arraysize=arraysize,
                 xtype=xtype,
-                size=size,
                 description=column.comment,
-                unit=info.get("unit"),  # type: ignore[arg-type]
-                ucd=info.get("ucd"),  # type: ignore[arg-type]
-                utype=info.get("utype"),  # type: ignore[arg-type]
+                unit=_text(info, "unit"),
+                ucd=_text(info, "ucd"),
+                utype=_text(info, "utype"),
                 indexed=column.name in indexed,
                 principal=bool(info.get("principal")) or column.primary_key,
                 nullable=bool(column.nullable),
@@ -146,6 +174,14 @@ def _publish(table: sa.Table) -> PublishedTable:
         columns=tuple(columns),
         keys=tuple(key for key in keys if key.target_table.split(".")[1] in PUBLISHED_TABLES),
     )
+
+
+def _text(info: dict[str, object], key: str) -> str | None:
+    """A metadata string `described(...)` put in `column.info`."""
+    value = info.get(key)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"column info {key!r} must be a string, got {value!r}")
+    return value
 
 
 def _publish_key(table: sa.Table, fk: sa.ForeignKeyConstraint) -> PublishedKey:

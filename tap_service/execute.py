@@ -2,9 +2,12 @@
 
 `open_query` does the work that can fail because of the query (planning, the first FETCH or
 COPY message) before any byte of the response is sent, so those failures still become a 4xx
-DALI error document. Rows then stream batch by batch, one batch in memory at a time, from a
-server-side cursor (`QueryResult`) or, for BINARY2 results, from ``COPY ... (FORMAT binary)``
-(`CopyResult`). The SQL asks for MAXREC+1 rows, so overflow is detected, not guessed.
+DALI error document. It also decides, in this one place, where the rows come from: when the
+output format can take them (`copy=True`) and every result column's type allows it, from
+``COPY ... (FORMAT binary)`` (`CopiedRows`, a `votable.CopySource`); otherwise from a
+server-side cursor (`CursorRows`, a `votable.RowSource`). Either way one `QueryResult` owns
+the pooled connection and gives it back exactly once. Rows stream batch by batch, one batch in
+memory at a time. The SQL asks for MAXREC+1 rows, so overflow is detected, not guessed.
 """
 
 from __future__ import annotations
@@ -21,33 +24,92 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 from sqlalchemy import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from adql import Compiled
-from tap_service.errors import (
-    QueryRejected,
-    QueryTimeout,
-    ServiceError,
-    ServiceUnavailable,
-)
+from tap_service.errors import QueryRejected, QueryTimeout, ServiceError, ServiceUnavailable
 from tap_service.votable.pgcopy import CopyRows, describe_types, transcodable
 
 log = logging.getLogger(__name__)
 
 Row = tuple[Any, ...]
+Driver = psycopg.Connection[Row]
 #: Called with the database connection of a query before it starts, so that its owner (an
 #: asynchronous job) can cancel it from another thread; it may raise to stop the query. What
 #: it returns, if not None, is called when the query lets go of the connection, before the
 #: connection goes back to the pool (from then on a cancel would hit someone else's query).
 Release = Callable[[], None]
-StartHook = Callable[["psycopg.Connection[Row]"], Release | None]
+StartHook = Callable[[Driver], Release | None]
+#: Prepares a query's session inside its transaction while it may still write (e.g. creates
+#: and fills the tables of a TAP upload); the transaction turns read-only after the steps.
+SessionStep = Callable[[Driver], None]
 
 
 class QueryResult:
-    """Rows of a running query, for the writers: iterate `batches()`, then read `overflow`."""
+    """A started query: where its rows come from (`source`) and the connection they use.
+
+    The connection goes back to the pool when the rows have been read, when reading them
+    failed (`failure` says why, for the writers and for jobs), or at `close`, whichever
+    comes first.
+    """
+
+    def __init__(self, connection: PoolProxiedConnection | None, timeout: float) -> None:
+        self._connection = connection
+        self._timeout = timeout
+        self._cleanups: list[Callable[[], object]] = []
+        self.release: Release | None = None
+        self.source: CursorRows | CopiedRows = CursorRows.empty(self)
+        #: Why reading rows failed midway (writers put it in the document; jobs need it too).
+        self.failure: Exception | None = None
+
+    @property
+    def overflow(self) -> bool:
+        return self.source.overflow
+
+    def on_close(self, cleanup: Callable[[], object]) -> None:
+        """Run `cleanup` (closing a cursor, ending a COPY) before the connection is returned."""
+        self._cleanups.append(cleanup)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Around reading the rows: database errors as `TAPError`s, recorded; then release."""
+        try:
+            with translated_errors(self._timeout):
+                yield
+        except Exception as exc:
+            self.failure = exc
+            raise
+        finally:
+            self.close()
+
+    def __del__(self) -> None:
+        # A response whose body was never iterated (the client went away first) never reaches
+        # the `finally` in `reading`; release the cursor and connection here instead.
+        self.close()
+
+    def close(self) -> None:
+        connection, self._connection = getattr(self, "_connection", None), None
+        if connection is None:
+            return
+        try:
+            for cleanup in reversed(self._cleanups):
+                with contextlib.suppress(psycopg.Error):
+                    cleanup()
+            connection.rollback()
+        except psycopg.Error:
+            log.warning("could not close a query cleanly", exc_info=True)
+        finally:
+            if self.release is not None:
+                self.release()
+            connection.close()  # back to the pool
+
+
+class CursorRows:
+    """Rows fetched from a server-side cursor, at most `row_limit` of them (a `RowSource`)."""
 
     def __init__(
         self,
-        connection: Any,
+        result: QueryResult,
         cursor: psycopg.Cursor[Row] | None,
         first: list[Row],
         *,
@@ -55,10 +117,8 @@ class QueryResult:
         batch_size: int,
         deadline: float,
         timeout: float,
-        on_release: Release | None = None,
     ) -> None:
-        self._connection = connection
-        self._on_release = on_release
+        self._result = result
         self._cursor = cursor
         self._first = first
         self._row_limit = row_limit
@@ -67,18 +127,15 @@ class QueryResult:
         self._timeout = timeout
         self.overflow = False
         self.rows = 0
-        #: Why reading rows failed midway (writers put it in the document; jobs need it too).
-        self.failure: Exception | None = None
+
+    @classmethod
+    def empty(cls, result: QueryResult, *, overflow: bool = False) -> CursorRows:
+        rows = cls(result, None, [], row_limit=0, batch_size=1, deadline=0.0, timeout=0.0)
+        rows.overflow = overflow
+        return rows
 
     def batches(self) -> Iterator[Sequence[Row]]:
-        try:
-            yield from self._batches()
-        except Exception as exc:
-            self.failure = exc
-            raise
-
-    def _batches(self) -> Iterator[Sequence[Row]]:
-        try:
+        with self._result.reading():
             raw, self._first = self._first, []
             while raw:
                 batch = self._take(raw)
@@ -88,9 +145,7 @@ class QueryResult:
                     break
                 if time.monotonic() > self._deadline:
                     raise QueryTimeout(_timeout_message(self._timeout))
-                raw = _fetch(self._cursor, self._batch_size, self._timeout)
-        finally:
-            self.close()
+                raw = self._cursor.fetchmany(self._batch_size)
 
     def _take(self, batch: list[Row]) -> list[Row]:
         if self._row_limit is not None and self.rows + len(batch) > self._row_limit:
@@ -99,167 +154,13 @@ class QueryResult:
         self.rows += len(batch)
         return batch
 
-    def __del__(self) -> None:
-        # A response whose body was never iterated (the client went away first) never runs
-        # the `finally` in `batches`; release the cursor and connection here instead.
-        self.close()
 
-    def close(self) -> None:
-        if getattr(self, "_connection", None) is None:
-            return
-        try:
-            if self._cursor is not None and not self._cursor.closed:
-                self._cursor.close()
-            self._connection.rollback()
-        except psycopg.Error:
-            log.warning("could not close a query cleanly", exc_info=True)
-        finally:
-            if self._on_release is not None:
-                self._on_release()
-            self._connection.close()  # back to the pool
-            self._connection = None
+class CopiedRows:
+    """Raw COPY BINARY tuples of the query and their column types (a `CopySource`)."""
 
-
-def open_query(
-    engine: Engine,
-    compiled: Compiled,
-    *,
-    timeout: float,
-    batch_size: int,
-    transcode: bool = False,
-    started: StartHook | None = None,
-) -> QueryResult | CopyResult:
-    """Start `compiled` and fetch its first rows; failures raise `TAPError`s.
-
-    With `transcode` (the client wants BINARY2) and result types the BINARY2 transcoder
-    handles, the query runs as ``COPY ... TO STDOUT (FORMAT binary)``, which the writer turns
-    into BINARY2 without building Python rows (about twice the rate; bench/stream.py).
-    `started` sees the connection before the query is sent (see `StartHook`).
-    """
-    deadline = time.monotonic() + timeout
-    if compiled.row_limit == 0:  # MAXREC=0: metadata only, the query need not run (DALI 3.4.4)
-        result = QueryResult(
-            None, None, [], row_limit=0, batch_size=batch_size, deadline=deadline, timeout=timeout
-        )
-        result.overflow = True
-        return result
-    try:
-        connection = engine.raw_connection()
-    except Exception as exc:
-        raise ServiceUnavailable(f"the database is not available: {_first_line(exc)}") from exc
-    driver: psycopg.Connection[Row] = connection.driver_connection  # type: ignore[assignment]
-    cursor: psycopg.Cursor[Row] | None = None
-    release: Release | None = None
-    try:
-        _begin(driver, timeout)
-        if started is not None:
-            release = started(driver)
-        if transcode:
-            copied = _open_copy(connection, driver, compiled, timeout, batch_size, release)
-            if copied is not None:
-                return copied
-        cursor = driver.cursor(name=f"tap_{uuid.uuid4().hex[:12]}")
-        cursor.execute(compiled.sql)  # type: ignore[arg-type]  # generated SQL, no user text pasted
-        first = _fetch(cursor, batch_size, timeout)
-    except BaseException:
-        _discard(connection, cursor, release)
-        raise
-    return QueryResult(
-        connection,
-        cursor,
-        first,
-        row_limit=compiled.row_limit,
-        batch_size=batch_size,
-        deadline=deadline,
-        timeout=timeout,
-        on_release=release,
-    )
-
-
-def _begin(driver: psycopg.Connection[Row], timeout: float) -> None:
-    """Read-only, time-limited; and the server stops the query if the client process dies.
-
-    ``client_connection_check_interval`` makes PostgreSQL notice within a second that our
-    end of the connection is gone (a killed service), instead of running an orphaned query
-    to its end.
-    """
-    driver.execute("SET TRANSACTION READ ONLY")
-    driver.execute(
-        "SELECT set_config('statement_timeout', %s, true),"
-        " set_config('client_connection_check_interval', '1000', true)",
-        (f"{int(timeout * 1000)}ms",),
-    )
-
-
-def _open_copy(
-    connection: Any,
-    driver: psycopg.Connection[Row],
-    compiled: Compiled,
-    timeout: float,
-    batch_size: int,
-    release: Release | None,
-) -> CopyResult | None:
-    """The COPY path, or None when the result's types need the ordinary cursor."""
-    try:
-        pg_types = describe_types(driver, compiled.sql.encode())
-    except ValueError:
-        # The server refused to plan it: let the cursor path raise the precise error.
-        driver.rollback()
-        _begin(driver, timeout)
-        return None
-    if not transcodable(compiled.columns, pg_types):
-        return None
-    cursor = driver.cursor()
-    statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(compiled.sql))  # type: ignore[arg-type]
-    copy_block = cursor.copy(statement)
-    try:
-        with translated_errors(timeout):
-            copy = copy_block.__enter__()  # holds the connection's lock until __exit__
-            messages = iter(copy)
-            first = list(itertools.islice(messages, 1))  # runs the query: errors surface now
-    except BaseException as exc:
-        with contextlib.suppress(Exception):
-            copy_block.__exit__(type(exc), exc, exc.__traceback__)
-        with contextlib.suppress(psycopg.Error):
-            cursor.close()
-        raise
-    return CopyResult(
-        connection,
-        cursor,
-        copy_block,
-        itertools.chain(first, messages),
-        pg_types,
-        row_limit=compiled.row_limit,
-        batch_size=batch_size,
-        timeout=timeout,
-        on_release=release,
-    )
-
-
-class CopyResult:
-    """Raw COPY BINARY rows of a running query (a `votable.CopySource`) and their cleanup."""
-
-    def __init__(
-        self,
-        connection: Any,
-        cursor: psycopg.Cursor[Row],
-        copy_block: Any,
-        messages: Iterator[bytes | memoryview],
-        pg_types: Sequence[int],
-        *,
-        row_limit: int | None,
-        batch_size: int,
-        timeout: float,
-        on_release: Release | None = None,
-    ) -> None:
-        self._connection = connection
-        self._on_release = on_release
-        self._cursor = cursor
-        self._copy_block = copy_block
-        self._rows = CopyRows(messages, pg_types, batch_size=batch_size, row_limit=row_limit)
-        self._timeout = timeout
-        #: Why reading rows failed midway (see `QueryResult.failure`).
-        self.failure: Exception | None = None
+    def __init__(self, result: QueryResult, rows: CopyRows) -> None:
+        self._result = result
+        self._rows = rows
 
     @property
     def pg_types(self) -> Sequence[int]:
@@ -270,57 +171,123 @@ class CopyResult:
         return self._rows.overflow
 
     def copy_batches(self) -> Iterator[Sequence[bytes | memoryview]]:
-        try:
-            with translated_errors(self._timeout):
-                yield from self._rows.copy_batches()
-        except Exception as exc:
-            self.failure = exc
-            raise
-        finally:
-            self.close()
-
-    def __del__(self) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if getattr(self, "_connection", None) is None:
-            return
-        connection, self._connection = self._connection, None
-        try:
-            # Leaving the COPY early cancels it on the server and drains what was sent.
-            with contextlib.suppress(psycopg.Error):
-                self._copy_block.__exit__(None, None, None)
-            with contextlib.suppress(psycopg.Error):
-                self._cursor.close()
-            connection.rollback()
-        except psycopg.Error:
-            log.warning("could not close a COPY cleanly", exc_info=True)
-        finally:
-            if self._on_release is not None:
-                self._on_release()
-            connection.close()
+        with self._result.reading():
+            yield from self._rows.copy_batches()
 
 
-def _discard(
-    connection: Any, cursor: psycopg.Cursor[Row] | None, release: Release | None = None
-) -> None:
-    """Give a failed query's connection back to the pool clean."""
+def open_query(
+    engine: Engine,
+    compiled: Compiled,
+    *,
+    timeout: float,
+    batch_size: int,
+    copy: bool = False,
+    setup: Sequence[SessionStep] = (),
+    started: StartHook | None = None,
+) -> QueryResult:
+    """Start `compiled` and fetch its first rows; failures raise `TAPError`s.
+
+    With `copy` (the output format can take COPY BINARY tuples) and result types the
+    transcoder handles, the query runs as ``COPY ... TO STDOUT (FORMAT binary)``, about
+    twice the rate of a cursor (bench/stream.py). `setup` runs first, in the query's
+    transaction before it turns read-only; `started` sees the connection before the query is
+    sent (see `StartHook`).
+    """
+    deadline = time.monotonic() + timeout
+    if compiled.row_limit == 0:  # MAXREC=0: metadata only, the query need not run (DALI 3.4.4)
+        result = QueryResult(None, timeout)
+        result.source = CursorRows.empty(result, overflow=True)
+        return result
     try:
-        if cursor is not None:
-            with contextlib.suppress(psycopg.Error):
-                cursor.close()
-        connection.rollback()
-    except psycopg.Error:
-        log.warning("could not roll back a failed query", exc_info=True)
-    finally:
-        if release is not None:
-            release()
-        connection.close()
+        connection = engine.raw_connection()
+    except Exception as exc:
+        raise ServiceUnavailable(f"the database is not available: {_first_line(exc)}") from exc
+    result = QueryResult(connection, timeout)
+    driver: Driver = connection.driver_connection  # type: ignore[assignment]  # psycopg 3
+    try:
+        with translated_errors(timeout):
+            _begin(driver, timeout, setup)
+        if started is not None:
+            result.release = started(driver)
+        copied = _copied(result, driver, compiled, timeout, setup, batch_size) if copy else None
+        if copied is not None:
+            result.source = copied
+        else:
+            cursor = driver.cursor(name=f"tap_{uuid.uuid4().hex[:12]}")
+            result.on_close(cursor.close)
+            with translated_errors(timeout):
+                cursor.execute(compiled.sql)  # type: ignore[arg-type]  # generated, no user text
+                first = cursor.fetchmany(batch_size)
+            result.source = CursorRows(
+                result,
+                cursor,
+                first,
+                row_limit=compiled.row_limit,
+                batch_size=batch_size,
+                deadline=deadline,
+                timeout=timeout,
+            )
+    except BaseException:
+        result.close()
+        raise
+    return result
 
 
-def _fetch(cursor: psycopg.Cursor[Row], size: int, timeout: float) -> list[Row]:
+def _begin(driver: Driver, timeout: float, setup: Sequence[SessionStep]) -> None:
+    """Session steps, then read-only and time-limited; and the server stops the query if the
+    client process dies.
+
+    ``client_connection_check_interval`` makes PostgreSQL notice within a second that our
+    end of the connection is gone (a killed service), instead of running an orphaned query
+    to its end.
+    """
+    for step in setup:
+        step(driver)
+    driver.execute("SET TRANSACTION READ ONLY")
+    driver.execute(
+        "SELECT set_config('statement_timeout', %s, true),"
+        " set_config('client_connection_check_interval', '1000', true)",
+        (f"{int(timeout * 1000)}ms",),
+    )
+
+
+def _copied(
+    result: QueryResult,
+    driver: Driver,
+    compiled: Compiled,
+    timeout: float,
+    setup: Sequence[SessionStep],
+    batch_size: int,
+) -> CopiedRows | None:
+    """The query's rows through COPY, or None when its result types need the cursor."""
+    try:
+        pg_types = describe_types(driver, compiled.sql.encode())
+    except ValueError:
+        # The server refused to plan it: the cursor path raises the precise error (in a
+        # transaction begun again, since the failed PREPARE aborted this one).
+        driver.rollback()
+        with translated_errors(timeout):
+            _begin(driver, timeout, setup)
+        return None
+    if not transcodable(compiled.columns, pg_types):
+        return None
+    cursor = driver.cursor()
+    result.on_close(cursor.close)
+    statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(compiled.sql))  # type: ignore[arg-type]  # generated SQL
+    copy_block = cursor.copy(statement)
     with translated_errors(timeout):
-        return cursor.fetchmany(size)
+        copy = copy_block.__enter__()  # holds the connection's lock until __exit__
+        # Leaving the COPY early cancels it on the server and drains what was sent.
+        result.on_close(lambda: copy_block.__exit__(None, None, None))
+        messages = iter(copy)
+        first = list(itertools.islice(messages, 1))  # runs the query: errors surface now
+    rows = CopyRows(
+        itertools.chain(first, messages),
+        pg_types,
+        batch_size=batch_size,
+        row_limit=compiled.row_limit,
+    )
+    return CopiedRows(result, rows)
 
 
 @contextlib.contextmanager

@@ -1,12 +1,12 @@
 """The output formats of the service, as data: one registry for RESPONSEFORMAT and /capabilities.
 
 Each `OutputFormat` carries what /capabilities writes (`mime`, `aliases`, `tapregext_id`,
-TAPRegExt §2.3, CAP-7) and what /sync needs (`writer`, `content_type`). `lookup` accepts
-what DALI 1.1 §3.4.3 and TAP 1.1 §2.7.3 allow as RESPONSEFORMAT / FORMAT (TAP-6): a short
-name (case-insensitive: `votable`, `votable/b2`, `csv`...) or a MIME type, whose type and
-parameter names are case-insensitive (RFC 2045) and whose parameters are understood
-(`;serialization=TABLEDATA` picks the serialisation, `;header=present` is what we write,
-`charset` is ignored: everything is UTF-8). A MIME type the client sent is echoed as the
+TAPRegExt §2.3, CAP-7) and what queries need (`writer`, `copy_writer`, `content_type`).
+`lookup` accepts what DALI 1.1 §3.4.3 and TAP 1.1 §2.7.3 allow as RESPONSEFORMAT / FORMAT
+(TAP-6): a short name (case-insensitive: `votable`, `votable/b2`, `csv`...) or a MIME type,
+whose type and parameter names are case-insensitive (RFC 2045) and whose parameters are
+understood (`;serialization=TABLEDATA` picks the serialisation, `;header=present` is what we
+write, `charset` is ignored: everything is UTF-8). A MIME type the client sent is echoed as the
 response Content-Type (DALI: "the service must use that MIME type").
 
 Plain `votable` / `application/x-votable+xml` / `text/xml` give BINARY2, the compact,
@@ -24,9 +24,11 @@ from typing import Protocol
 from adql import OutputColumn
 from tap_service.votable import (
     CooSys,
+    CopySource,
     Info,
     RowSource,
     TimeSys,
+    transcode_binary2,
     write_binary2,
     write_csv,
     write_tabledata,
@@ -38,12 +40,25 @@ TAPREGEXT = "ivo://ivoa.net/std/TAPRegExt"
 
 
 class Writer(Protocol):
-    """A result writer: the document as `bytes` chunks, streamed from `source`."""
+    """A result writer: the document as `bytes` chunks, streamed from `source`'s rows."""
 
     def __call__(
         self,
         columns: Sequence[OutputColumn],
         source: RowSource,
+        *,
+        infos: Iterable[Info | tuple[str, str, str | None]] = (),
+        systems: Iterable[CooSys | TimeSys] = (),
+    ) -> Iterator[bytes]: ...
+
+
+class CopyWriter(Protocol):
+    """A writer of the same document from raw COPY BINARY tuples (`votable.pgcopy`)."""
+
+    def __call__(
+        self,
+        columns: Sequence[OutputColumn],
+        source: CopySource,
         *,
         infos: Iterable[Info | tuple[str, str, str | None]] = (),
         systems: Iterable[CooSys | TimeSys] = (),
@@ -69,6 +84,9 @@ class OutputFormat:
     #: TAPRegExt key (`ivo://ivoa.net/std/TAPRegExt#output-...`), only for VOTable variants.
     tapregext_id: str | None
     writer: Writer
+    #: Writes the same bytes from COPY BINARY tuples; the executor reads the rows through
+    #: COPY (about twice as fast) whenever a format has one and the column types allow it.
+    copy_writer: CopyWriter | None = None
     #: Further MIME types (without parameters) that select this format, e.g. `text/xml`.
     also_accepts: tuple[str, ...] = ()
 
@@ -84,12 +102,20 @@ class OutputFormat:
 
 
 FORMATS: tuple[OutputFormat, ...] = (
-    OutputFormat(VOTABLE_MIME, ("votable",), None, write_binary2, also_accepts=("text/xml",)),
+    OutputFormat(
+        VOTABLE_MIME,
+        ("votable",),
+        None,
+        write_binary2,
+        copy_writer=transcode_binary2,
+        also_accepts=("text/xml",),
+    ),
     OutputFormat(
         f"{VOTABLE_MIME};serialization=BINARY2",
         ("votable/b2", "votable-binary2"),
         f"{TAPREGEXT}#output-votable-binary2",
         write_binary2,
+        copy_writer=transcode_binary2,
     ),
     OutputFormat(
         f"{VOTABLE_MIME};serialization=TABLEDATA",

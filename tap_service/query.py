@@ -2,9 +2,10 @@
 
 `answer` compiles the ADQL, starts the query (read-only, time-limited) and returns the
 result document as a stream of chunks in the requested format. The sync endpoint sends the
-stream as the response; an asynchronous job writes it to its result file. Both therefore
-apply the same checks, limits, metadata and writers, and differ only in the time limit and
-in where the bytes go.
+stream as the response; an asynchronous job writes it to its result file. Both get their
+`QueryContext` from the service (`Service.query_context`) and therefore apply the same
+catalogue, translation, checks, limits, metadata and writers; they differ only in the time
+limit and in where the bytes go.
 """
 
 from __future__ import annotations
@@ -15,10 +16,23 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 import adql
-from tap_service import results, votable
-from tap_service.errors import QueryError
-from tap_service.execute import CopyResult, QueryResult, StartHook, open_query
+from tap_service import results
+from tap_service.dialect import Dialect
+from tap_service.execute import QueryResult, SessionStep, StartHook, open_query
 from tap_service.params import TapRequest
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """What one query runs with: where names resolve, how ADQL is translated, its limits,
+    and what its database session needs before the query (e.g. the tables of an upload)."""
+
+    engine: Engine
+    catalog: adql.Catalog
+    dialect: Dialect
+    timeout: float
+    batch_size: int
+    setup: tuple[SessionStep, ...] = ()
 
 
 @dataclass
@@ -27,7 +41,7 @@ class Answer:
 
     content_type: str
     body: Iterator[bytes]
-    result: QueryResult | CopyResult
+    result: QueryResult
 
     @property
     def failure(self) -> Exception | None:
@@ -38,30 +52,18 @@ class Answer:
         self.result.close()
 
 
-def compile_request(request: TapRequest, catalog: adql.Catalog) -> adql.Compiled:
-    try:
-        return adql.compile(request.query, catalog, maxrec=request.maxrec)
-    except adql.ADQLError as exc:
-        raise QueryError.from_adql(exc) from exc
-
-
 def answer(
-    engine: Engine,
-    catalog: adql.Catalog,
-    request: TapRequest,
-    *,
-    timeout: float,
-    batch_size: int,
-    started: StartHook | None = None,
+    context: QueryContext, request: TapRequest, *, started: StartHook | None = None
 ) -> Answer:
     """Start `request`'s query; errors before the first row raise `TAPError`s (blocking)."""
-    compiled = compile_request(request, catalog)
+    compiled = context.dialect.compile(request.query, context.catalog, maxrec=request.maxrec)
     result = open_query(
-        engine,
+        context.engine,
         compiled,
-        timeout=timeout,
-        batch_size=batch_size,
-        transcode=request.output.writer is votable.write_binary2,
+        timeout=context.timeout,
+        batch_size=context.batch_size,
+        copy=request.output.copy_writer is not None,
+        setup=context.setup,
         started=started,
     )
     body = results.write(request, compiled, result)

@@ -10,28 +10,34 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from starlette.responses import Response
+
 from adql import Compiled
 from tap_service import votable
 from tap_service.errors import ServiceError
-from tap_service.execute import CopyResult, QueryResult
+from tap_service.execute import CopiedRows, QueryResult
 from tap_service.formats import VOTABLE_MIME
 from tap_service.params import TapRequest
 
 #: Error documents are VOTables; the charset matters because messages quote user text.
 ERROR_CONTENT_TYPE = f"{VOTABLE_MIME}; charset=UTF-8"
+#: UWS and VOSI resources answer in plain text where their standards say so.
+TEXT = "text/plain; charset=UTF-8"
 
 
-def write(
-    request: TapRequest, compiled: Compiled, result: QueryResult | CopyResult
-) -> Iterator[bytes]:
+def write(request: TapRequest, compiled: Compiled, result: QueryResult) -> Iterator[bytes]:
     """The response body; raises (before streaming) if the columns cannot be written."""
     infos = [
         votable.Info("QUERY", request.query),
         votable.Info("standardID", "ivo://ivoa.net/std/TAP"),
         votable.Info("request_date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
     ]
+    output, source = request.output, result.source
     try:
-        return request.output.writer(compiled.columns, result, infos=infos)
+        if isinstance(source, CopiedRows):  # only formats with a copy_writer ask for COPY
+            assert output.copy_writer is not None
+            return output.copy_writer(compiled.columns, source, infos=infos)
+        return output.writer(compiled.columns, source, infos=infos)
     except votable.UnsupportedColumn as exc:
         result.close()
         raise ServiceError(f"cannot write this result: {exc}") from exc
@@ -43,3 +49,8 @@ def content_type(request: TapRequest) -> str:
 
 def error_document(message: str) -> bytes:
     return votable.error_document(message)
+
+
+def error_response(message: str, status: int) -> Response:
+    """A DALI error document (a VOTable with QUERY_STATUS=ERROR) as a response."""
+    return Response(error_document(message), status_code=status, media_type=ERROR_CONTENT_TYPE)

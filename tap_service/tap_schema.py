@@ -1,9 +1,10 @@
-"""TAP_SCHEMA rows and the ADQL catalogue, both generated from `lcdb.published`.
+"""TAP_SCHEMA: its own tables, its rows, and the ADQL catalogue, all from one `Publication`.
 
 The service answers metadata questions three ways: TAP_SCHEMA (queried in ADQL), VOSI /tables,
 and the column metadata of every result (via the ADQL catalogue). All three come from the
-`PublishedSchema` built here, so they cannot disagree (TAP 1.1 §4, taplint's TMC/MDQ stages).
-TAP_SCHEMA also describes itself, as TAP 1.1 requires.
+`Publication` the service assembles from its publishers' schemas (`tap_service.publishers`:
+lcdb's tables and TAP_SCHEMA's own, described here as TAP 1.1 §4 requires), so they cannot
+disagree (taplint's TMC/MDQ stages).
 """
 
 from __future__ import annotations
@@ -15,13 +16,7 @@ import sqlalchemy as sa
 
 from adql import Catalog, Column, Table
 from adql.lexer import RESERVED
-from lcdb.published import (
-    SCHEMA_DESCRIPTION,
-    PublishedColumn,
-    PublishedKey,
-    PublishedTable,
-    published_tables,
-)
+from lcdb.published import PublishedColumn, PublishedKey, PublishedSchema, PublishedTable
 
 TAP_SCHEMA = "TAP_SCHEMA"  # as ADQL and TAP clients write it
 TAP_SCHEMA_DB = "tap_schema"  # as PostgreSQL stores it
@@ -36,13 +31,11 @@ def _c(
     principal: bool = True,
     indexed: bool = False,
 ) -> PublishedColumn:
-    size = int(arraysize.rstrip("*")) if arraysize and arraysize.rstrip("*").isdigit() else None
     return PublishedColumn(
         name=name,
         datatype=datatype,
         arraysize=arraysize,
         xtype=None,
-        size=size,
         description=description,
         unit=None,
         ucd=None,
@@ -63,10 +56,21 @@ def _key(key_id: str, source: str, target: str, pairs: tuple[tuple[str, str], ..
     )
 
 
-#: TAP_SCHEMA's own tables, with the column descriptions of TAP 1.1 §4.
+def _table(
+    name: str,
+    description: str,
+    columns: tuple[PublishedColumn, ...],
+    keys: tuple[PublishedKey, ...],
+) -> PublishedTable:
+    return PublishedTable(
+        TAP_SCHEMA, name, description, columns, keys, db_schema=TAP_SCHEMA_DB, standard=True
+    )
+
+
+#: TAP_SCHEMA's own tables, with the column descriptions of TAP 1.1 §4. (The DDL is
+#: migration 0002; tests/tap_service/test_tap_schema.py checks the two agree.)
 SELF_DESCRIPTION = (
-    PublishedTable(
-        TAP_SCHEMA,
+    _table(
         "schemas",
         "Schemas published by this service",
         (
@@ -77,8 +81,7 @@ SELF_DESCRIPTION = (
         ),
         (),
     ),
-    PublishedTable(
-        TAP_SCHEMA,
+    _table(
         "tables",
         "Tables published by this service",
         (
@@ -97,8 +100,7 @@ SELF_DESCRIPTION = (
         ),
         (_key("tables_schema", "tables", "schemas", (("schema_name", "schema_name"),)),),
     ),
-    PublishedTable(
-        TAP_SCHEMA,
+    _table(
         "columns",
         "Columns of the published tables",
         (
@@ -124,8 +126,7 @@ SELF_DESCRIPTION = (
         ),
         (_key("columns_table", "columns", "tables", (("table_name", "table_name"),)),),
     ),
-    PublishedTable(
-        TAP_SCHEMA,
+    _table(
         "keys",
         "Foreign keys between published tables",
         (
@@ -140,8 +141,7 @@ SELF_DESCRIPTION = (
             _key("keys_target_table", "keys", "tables", (("target_table", "table_name"),)),
         ),
     ),
-    PublishedTable(
-        TAP_SCHEMA,
+    _table(
         "key_columns",
         "Columns of the foreign keys",
         (
@@ -153,10 +153,12 @@ SELF_DESCRIPTION = (
     ),
 )
 
-SCHEMA_DESCRIPTIONS = {
-    "lcdb": SCHEMA_DESCRIPTION,
-    TAP_SCHEMA: "Metadata of the tables and columns published by this service (TAP 1.1)",
-}
+#: TAP_SCHEMA as it publishes itself.
+SELF_SCHEMA = PublishedSchema(
+    TAP_SCHEMA,
+    "Metadata of the tables and columns published by this service (TAP 1.1)",
+    SELF_DESCRIPTION,
+)
 
 
 def adql_identifier(name: str) -> str:
@@ -165,30 +167,37 @@ def adql_identifier(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class PublishedSchema:
-    """Everything the service publishes, in display order."""
+class Publication:
+    """Everything the service publishes: its schemas and their tables, in display order."""
 
-    tables: tuple[PublishedTable, ...]
+    schemas: tuple[PublishedSchema, ...]
 
-    @classmethod
-    def build(cls) -> PublishedSchema:
-        return cls(tables=(*published_tables(), *SELF_DESCRIPTION))
+    @property
+    def tables(self) -> tuple[PublishedTable, ...]:
+        return tuple(table for schema in self.schemas for table in schema.tables)
+
+    def table(self, qualified_name: str) -> PublishedTable | None:
+        """The table named `schema.table` (case-insensitively, as /tables/{name} is asked)."""
+        wanted = qualified_name.lower()
+        for table in self.tables:
+            if table.qualified_name.lower() == wanted:
+                return table
+        return None
 
     def catalog(self) -> Catalog:
         return Catalog(_catalog_table(table) for table in self.tables)
 
     def rows(self) -> dict[str, list[dict[str, object]]]:
         """TAP_SCHEMA content: table name -> rows (column -> value)."""
-        schemas = list(dict.fromkeys(table.schema for table in self.tables))
         result: dict[str, list[dict[str, object]]] = {
             "schemas": [
                 {
-                    "schema_name": name,
-                    "utype": None,
-                    "description": SCHEMA_DESCRIPTIONS.get(name),
+                    "schema_name": schema.name,
+                    "utype": schema.utype,
+                    "description": schema.description,
                     "schema_index": i,
                 }
-                for i, name in enumerate(schemas)
+                for i, schema in enumerate(self.schemas)
             ],
             "tables": [],
             "columns": [],
@@ -201,7 +210,7 @@ class PublishedSchema:
                     "schema_name": table.schema,
                     "table_name": table.qualified_name,
                     "table_type": "table",
-                    "utype": None,
+                    "utype": table.utype,
                     "description": table.description,
                     "table_index": index,
                 }
@@ -228,9 +237,9 @@ class PublishedSchema:
         return result
 
 
-def sync(connection: sa.Connection, schema: PublishedSchema) -> None:
-    """Replace the TAP_SCHEMA rows with `schema`'s, inside the caller's transaction."""
-    rows = schema.rows()
+def sync(connection: sa.Connection, publication: Publication) -> None:
+    """Replace the TAP_SCHEMA rows with `publication`'s, inside the caller's transaction."""
+    rows = publication.rows()
     metadata = sa.MetaData(schema=TAP_SCHEMA_DB)
     tables = {name: sa.Table(name, metadata, autoload_with=connection) for name in rows}
     for name in ("key_columns", "keys", "columns", "tables", "schemas"):
@@ -241,7 +250,6 @@ def sync(connection: sa.Connection, schema: PublishedSchema) -> None:
 
 
 def _column_rows(table: PublishedTable) -> Iterable[dict[str, object]]:
-    standard = table.schema == TAP_SCHEMA
     for index, column in enumerate(table.columns):
         yield {
             "table_name": table.qualified_name,
@@ -256,18 +264,17 @@ def _column_rows(table: PublishedTable) -> Iterable[dict[str, object]]:
             "ucd": column.ucd,
             "indexed": int(column.indexed),
             "principal": int(column.principal),
-            "std": int(standard),
+            "std": int(table.standard),
             "column_index": index,
         }
 
 
 def _catalog_table(table: PublishedTable) -> Table:
-    db_schema = TAP_SCHEMA_DB if table.schema == TAP_SCHEMA else table.schema
     return Table(
         schema=table.schema,
         name=table.name,
         description=table.description,
-        db_schema=db_schema,
+        db_schema=table.sql_schema,
         columns=tuple(
             Column(
                 name=column.name,

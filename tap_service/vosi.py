@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
-import adql
+from adql.functions import LanguageFeature
 from lcdb.published import PublishedTable
 from tap_service import formats
-from tap_service.settings import Settings
-from tap_service.tap_schema import SCHEMA_DESCRIPTIONS, PublishedSchema, adql_identifier
+from tap_service.dialect import Dialect
+from tap_service.endpoints import TAP
+from tap_service.tap_schema import Publication, adql_identifier
+
+if TYPE_CHECKING:
+    from tap_service.service import Service
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 VR = "http://www.ivoa.net/xml/VOResource/v1.0"
@@ -42,17 +47,33 @@ def _serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def capabilities(base_url: str, settings: Settings) -> bytes:
+def capabilities(base_url: str, service: Service) -> bytes:
+    """Every endpoint that declares a capability, in the service's order; TAP's with TAPRegExt."""
     root = etree.Element(
         f"{{{VOSI_CAPABILITIES}}}capabilities",
         nsmap={"vosi": VOSI_CAPABILITIES, "xsi": XSI, "vr": VR, "vs": VS, "tr": TR},
     )
-    tap = _sub(root, "capability", standardID="ivo://ivoa.net/std/TAP")
-    tap.set(XSI_TYPE, "tr:TableAccess")
-    interface = _sub(tap, "interface", role="std", version="1.1")
-    interface.set(XSI_TYPE, "vs:ParamHTTP")
-    _sub(interface, "accessURL", base_url, use="base")
-    _language(tap)
+    for endpoint in service.endpoints:
+        declared = endpoint.capability
+        if declared is None:
+            continue
+        capability = _sub(root, "capability", standardID=declared.standard_id)
+        attributes = {"role": declared.role} if declared.role else {}
+        if declared.version:
+            attributes["version"] = declared.version
+        interface = _sub(capability, "interface", **attributes)
+        interface.set(XSI_TYPE, declared.interface)
+        _sub(interface, "accessURL", base_url + endpoint.path, use=declared.use)
+        if declared.standard_id == TAP:
+            capability.set(XSI_TYPE, "tr:TableAccess")
+            _table_access(capability, service)
+    return _serialise(root)
+
+
+def _table_access(tap: etree._Element, service: Service) -> None:
+    """TAPRegExt: language, output formats, limits (after the interface, as the XSD orders)."""
+    settings = service.settings
+    _language(tap, service.dialect)
     for output in formats.FORMATS:
         element = _sub(
             tap, "outputFormat", **({"ivo_id": output.tapregext_id} if output.tapregext_id else {})
@@ -68,30 +89,16 @@ def capabilities(base_url: str, settings: Settings) -> bytes:
     limit = _sub(tap, "outputLimit")
     _sub(limit, "default", str(settings.maxrec_default), unit="row")
     _sub(limit, "hard", str(settings.maxrec_limit), unit="row")
-    for standard_id, path, version in (
-        ("ivo://ivoa.net/std/VOSI#capabilities", "/capabilities", None),
-        ("ivo://ivoa.net/std/VOSI#availability", "/availability", None),
-        ("ivo://ivoa.net/std/VOSI#tables-1.1", "/tables", "1.1"),
-    ):
-        capability = _sub(root, "capability", standardID=standard_id)
-        interface = _sub(capability, "interface", **({"version": version} if version else {}))
-        interface.set(XSI_TYPE, "vs:ParamHTTP")
-        _sub(interface, "accessURL", base_url + path, use="full")
-    examples = _sub(root, "capability", standardID="ivo://ivoa.net/std/DALI#examples")
-    interface = _sub(examples, "interface")
-    interface.set(XSI_TYPE, "vr:WebBrowser")
-    _sub(interface, "accessURL", base_url + "/examples", use="full")
-    return _serialise(root)
 
 
-def _language(capability: etree._Element) -> None:
+def _language(capability: etree._Element, dialect: Dialect) -> None:
     language = _sub(capability, "language")
     _sub(language, "name", "ADQL")
     _sub(language, "version", "2.0", ivo_id="ivo://ivoa.net/std/ADQL#v2.0")
     _sub(language, "version", "2.1", ivo_id="ivo://ivoa.net/std/ADQL#v2.1")
     _sub(language, "description", "ADQL 2.1 (and 2.0), translated to PostgreSQL")
-    by_type: dict[str, list[adql.functions.LanguageFeature]] = {}
-    for feature in adql.language_features():
+    by_type: dict[str, list[LanguageFeature]] = {}
+    for feature in dialect.features():
         by_type.setdefault(str(feature.type.value), []).append(feature)
     for feature_type, features in by_type.items():
         group = _sub(language, "languageFeatures", type=feature_type)
@@ -110,18 +117,19 @@ def availability(available: bool, up_since: dt.datetime, note: str) -> bytes:
     return _serialise(root)
 
 
-def tableset(schema: PublishedSchema, *, detail: bool) -> bytes:
+def tableset(publication: Publication, *, detail: bool) -> bytes:
     root = etree.Element(
         f"{{{VOSI_TABLES}}}tableset", nsmap={"vosi": VOSI_TABLES, "vs": VS, "xsi": XSI}
     )
-    for schema_name in dict.fromkeys(table.schema for table in schema.tables):
+    for schema in publication.schemas:
         element = _sub(root, "schema")
-        _sub(element, "name", schema_name)
-        if SCHEMA_DESCRIPTIONS.get(schema_name):
-            _sub(element, "description", SCHEMA_DESCRIPTIONS[schema_name])
+        _sub(element, "name", schema.name)
+        if schema.description:
+            _sub(element, "description", schema.description)
+        if schema.utype:
+            _sub(element, "utype", schema.utype)
         for table in schema.tables:
-            if table.schema == schema_name:
-                _table(element, table, detail=detail)
+            _table(element, table, detail=detail)
     return _serialise(root)
 
 
@@ -143,11 +151,12 @@ def _table_content(element: etree._Element, published: PublishedTable, *, detail
     _sub(element, "name", published.qualified_name)
     if published.description:
         _sub(element, "description", published.description)
+    if published.utype:
+        _sub(element, "utype", published.utype)
     if not detail:
         return
-    standard = published.schema == "TAP_SCHEMA"
     for column in published.columns:
-        col = _sub(element, "column", std="true" if standard else "false")
+        col = _sub(element, "column", std="true" if published.standard else "false")
         _sub(col, "name", adql_identifier(column.name))
         for tag, value in (
             ("description", column.description),

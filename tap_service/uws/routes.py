@@ -14,21 +14,19 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
-from starlette.routing import Route
 
 from tap_service import params as check
 from tap_service import results
+from tap_service.endpoints import Resource
 from tap_service.errors import BadParameter, NotFound
 from tap_service.params import collect, single
 from tap_service.settings import Settings
-from tap_service.urls import base_url
+from tap_service.urls import base_url, service_of
 from tap_service.uws import documents
-from tap_service.uws.changes import Changes
 from tap_service.uws.model import ACTIVE, Action, Job, Phase, format_time
 from tap_service.uws.runner import Runner
 from tap_service.uws.store import JobStore
 
-TEXT = "text/plain; charset=UTF-8"
 #: Job-creation parameters that control the job rather than the query.
 CONTROL = ("PHASE", "EXECUTIONDURATION", "DESTRUCTION", "ACTION")
 #: How often a WAIT re-reads the job even without a wake-up (should a notification be lost).
@@ -36,8 +34,7 @@ WAIT_POLL = 5.0
 
 
 def _runner(request: Request) -> Runner:
-    runner: Runner = request.app.state.runner
-    return runner
+    return service_of(request).runner
 
 
 def _store(request: Request) -> JobStore:
@@ -45,8 +42,7 @@ def _store(request: Request) -> JobStore:
 
 
 def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return service_of(request).settings
 
 
 def _async_url(request: Request) -> str:
@@ -62,7 +58,7 @@ def _to_job(request: Request, job_id: str) -> Response:
 
 
 def _text(value: str) -> Response:
-    return Response(value, media_type=TEXT)
+    return Response(value, media_type=results.TEXT)
 
 
 def _xml(body: bytes) -> Response:
@@ -215,9 +211,7 @@ async def error(request: Request) -> Response:
     current = await _job(request)
     if current.phase is not Phase.ERROR or current.error_message is None:
         raise NotFound(f"job {current.job_id} has no error: it is {current.phase}")
-    return Response(
-        results.error_document(current.error_message), media_type=results.ERROR_CONTENT_TYPE
-    )
+    return results.error_response(current.error_message, status=200)
 
 
 async def parameters(request: Request) -> Response:
@@ -259,7 +253,7 @@ async def _waited(request: Request, params: dict[str, list[str]]) -> Job:
         return current
     if current.phase not in ACTIVE:
         return current
-    changes: Changes = request.app.state.changes
+    changes = service_of(request).changes
     deadline = time.monotonic() + seconds
     while True:
         with changes.watch(current.job_id) as changed:
@@ -271,16 +265,17 @@ async def _waited(request: Request, params: dict[str, list[str]]) -> Job:
                 await changed.wait()
 
 
-ROUTES = [
-    Route("/tap/async", job_list, methods=["GET", "POST"]),
-    Route("/tap/async/{job_id}", job, methods=["GET", "POST", "DELETE"]),
-    Route("/tap/async/{job_id}/phase", phase, methods=["GET", "POST"]),
-    Route("/tap/async/{job_id}/executionduration", execution_duration, methods=["GET", "POST"]),
-    Route("/tap/async/{job_id}/destruction", destruction, methods=["GET", "POST"]),
-    Route("/tap/async/{job_id}/quote", quote),
-    Route("/tap/async/{job_id}/owner", owner),
-    Route("/tap/async/{job_id}/error", error),
-    Route("/tap/async/{job_id}/parameters", parameters, methods=["GET", "POST"]),
-    Route("/tap/async/{job_id}/results", results_list),
-    Route("/tap/async/{job_id}/results/result", result),
-]
+#: The job list and each job's resources (UWS 1.1 §2.2), below the async endpoint.
+RESOURCES = (
+    Resource("", job_list, ("GET", "POST")),
+    Resource("/{job_id}", job, ("GET", "POST", "DELETE")),
+    Resource("/{job_id}/phase", phase, ("GET", "POST")),
+    Resource("/{job_id}/executionduration", execution_duration, ("GET", "POST")),
+    Resource("/{job_id}/destruction", destruction, ("GET", "POST")),
+    Resource("/{job_id}/quote", quote),
+    Resource("/{job_id}/owner", owner),
+    Resource("/{job_id}/error", error),
+    Resource("/{job_id}/parameters", parameters, ("GET", "POST")),
+    Resource("/{job_id}/results", results_list),
+    Resource("/{job_id}/results/result", result),
+)

@@ -31,11 +31,11 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import Engine
 
-import adql
 from tap_service import query
 from tap_service.errors import JobNotFound, QueryTimeout, TAPError
 from tap_service.execute import Release
-from tap_service.params import parse_tap_request
+from tap_service.params import TapRequest, parse_tap_request
+from tap_service.query import QueryContext
 from tap_service.settings import Settings
 from tap_service.uws.model import Job, Phase
 from tap_service.uws.store import CHANNEL, LOCK_CLASS, JobStore
@@ -88,17 +88,21 @@ class Running:
                     log.warning("could not cancel a job's query", exc_info=True)
 
 
+#: The context a job's query runs with (the service's `query_context`), given its time limit.
+Contexts = Callable[[TapRequest, float], QueryContext]
+
+
 class Runner:
     def __init__(
         self,
         engine: Engine,
-        catalog: adql.Catalog,
         settings: Settings,
+        contexts: Contexts,
         notify: Callable[[str | None], None],
     ) -> None:
         self.engine = engine
-        self.catalog = catalog
         self.settings = settings
+        self.contexts = contexts
         self.store = JobStore(engine)
         self.directory = settings.jobs_directory
         self.notify = notify
@@ -302,14 +306,8 @@ class Runner:
 
     def _produce(self, job: Job, running: Running) -> tuple[str, int]:
         request = parse_tap_request(job.parameters, self.settings)
-        answer = query.answer(
-            self.engine,
-            self.catalog,
-            request,
-            timeout=self._time_limit(job),
-            batch_size=self.settings.batch_size,
-            started=running.attach,
-        )
+        context = self.contexts(request, self._time_limit(job))
+        answer = query.answer(context, request, started=running.attach)
         directory = self.directory / job.job_id
         part = directory / f"{RESULT}.part"
         try:

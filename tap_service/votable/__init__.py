@@ -14,6 +14,7 @@ from tap_service.votable.shapes import UnsupportedColumn
 from tap_service.votable.source import BatchSource, Row, RowSource
 from tap_service.votable.writer import (
     error_message,
+    transcode_binary2,
     write_binary2,
     write_tabledata,
     write_votable,
@@ -34,6 +35,7 @@ __all__ = [
     "error_document",
     "error_message",
     "transcodable",
+    "transcode_binary2",
     "write_binary2",
     "write_csv",
     "write_tabledata",

@@ -1,11 +1,11 @@
 """Stream a result as a VOTable document: head, rows a batch at a time, tail.
 
-`write_votable` checks the columns (so an unsupported type fails before a byte is sent)
-and returns a generator of `bytes` chunks, one per batch, for Starlette's
-`StreamingResponse`. Only one batch and its encoding are in memory at a time. If reading the
-rows fails midway, the data already sent stays valid: the DATA and TABLE are closed and a
-trailing `QUERY_STATUS=ERROR` INFO carries the message (DALI 1.1 §4.4.2), because the HTTP
-status (200) has already gone out.
+`write_votable` (rows) and `transcode_binary2` (raw COPY BINARY tuples) check the columns (so
+an unsupported type fails before a byte is sent) and return a generator of `bytes` chunks, one
+per batch, for Starlette's `StreamingResponse`. Only one batch and its encoding are in memory
+at a time. If reading the rows fails midway, the data already sent stays valid: the DATA and
+TABLE are closed and a trailing `QUERY_STATUS=ERROR` INFO carries the message (DALI 1.1
+§4.4.2), because the HTTP status (200) has already gone out.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tap_service.votable.document import (
     head,
     tail,
 )
-from tap_service.votable.pgcopy import CopySource, CopyTranscoder, transcodable
+from tap_service.votable.pgcopy import CopySource, CopyTranscoder
 from tap_service.votable.source import RowSource
 from tap_service.votable.tabledata import TabledataEncoder
 
@@ -36,31 +36,25 @@ log = logging.getLogger(__name__)
 
 def write_votable(
     columns: Sequence[OutputColumn],
-    source: RowSource | CopySource,
+    source: RowSource,
     *,
     serialization: Serialization = Serialization.BINARY2,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
 ) -> Iterator[bytes]:
-    """The VOTable 1.4 document of `source`'s rows as `bytes` chunks.
-
-    A `CopySource` (raw COPY BINARY tuples) is transcoded to BINARY2 when every column's
-    type allows it (`pgcopy.transcodable`); other sources, and TABLEDATA, need `batches()`.
-    """
-    encoder: Encoder
+    """The VOTable 1.4 document of `source`'s rows as `bytes` chunks."""
+    encoder: Binary2Encoder | TabledataEncoder
     if serialization is Serialization.TABLEDATA:
         encoder = TabledataEncoder(columns)  # raises UnsupportedColumn now, before any byte
-    elif isinstance(source, CopySource) and transcodable(columns, source.pg_types):
-        encoder = CopyTranscoder(columns, source.pg_types)
     else:
         encoder = Binary2Encoder(columns)
     start = head(columns, serialization, tuple(infos), tuple(systems)).encode("utf-8")
-    return _chunks(start, encoder, source, serialization)
+    return _chunks(start, encoder, source.batches(), source, serialization)
 
 
 def write_binary2(
     columns: Sequence[OutputColumn],
-    source: RowSource | CopySource,
+    source: RowSource,
     *,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
@@ -82,20 +76,30 @@ def write_tabledata(
     )
 
 
+def transcode_binary2(
+    columns: Sequence[OutputColumn],
+    source: CopySource,
+    *,
+    infos: Iterable[InfoLike] = (),
+    systems: Iterable[CooSys | TimeSys] = (),
+) -> Iterator[bytes]:
+    """The BINARY2 document of raw COPY BINARY tuples, whose types the caller checked with
+    `pgcopy.transcodable` (the same bytes `write_binary2` writes for the same rows)."""
+    encoder = CopyTranscoder(columns, source.pg_types)
+    start = head(columns, Serialization.BINARY2, tuple(infos), tuple(systems)).encode("utf-8")
+    return _chunks(start, encoder, source.copy_batches(), source, Serialization.BINARY2)
+
+
 def _chunks(
     start: bytes,
     encoder: Encoder,
+    batches: Iterator[Sequence[Any]],
     source: RowSource | CopySource,
     serialization: Serialization,
 ) -> Iterator[bytes]:
     yield start
     base64 = Base64Lines()
     error: str | None = None
-    batches: Iterator[Sequence[Any]] = (
-        source.copy_batches()
-        if isinstance(encoder, CopyTranscoder) and isinstance(source, CopySource)
-        else source.batches()  # type: ignore[union-attr]  # not a CopySource: a RowSource
-    )
     try:
         for batch in batches:
             if isinstance(encoder, TabledataEncoder):

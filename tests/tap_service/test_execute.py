@@ -12,18 +12,19 @@ from sqlalchemy import orm
 import adql
 from lcdb.db import create_engine
 from tap_service.errors import QueryRejected, QueryTimeout, ServiceError
-from tap_service.execute import open_query
-from tap_service.tap_schema import PublishedSchema, sync
+from tap_service.execute import CopiedRows, CursorRows, open_query
+from tap_service.publishers import publication
+from tap_service.tap_schema import sync
 from tests.lcdb.support import build_graph
 
-CATALOG = PublishedSchema.build().catalog()
+CATALOG = publication().catalog()
 
 
 @pytest.fixture
 def engine(migrated_database_url: str) -> Iterator[sa.Engine]:
     engine = create_engine(migrated_database_url)
     with engine.begin() as conn:
-        sync(conn, PublishedSchema.build())
+        sync(conn, publication())
     with orm.Session(engine) as session:
         build_graph(session)
     yield engine
@@ -35,7 +36,8 @@ def rows_of(
 ) -> tuple[list, bool]:
     compiled = adql.compile(query, CATALOG, maxrec=maxrec)
     result = open_query(engine, compiled, timeout=10, batch_size=batch_size)
-    rows = [row for batch in result.batches() for row in batch]
+    assert isinstance(result.source, CursorRows)
+    rows = [row for batch in result.source.batches() for row in batch]
     return rows, result.overflow
 
 
@@ -77,7 +79,9 @@ def test_queries_run_read_only(engine: sa.Engine) -> None:
         sql="SELECT nextval('lcdb.dataset_id_seq')", columns=(), row_limit=None
     )
     with pytest.raises(ServiceError, match="read-only transaction"):
-        list(open_query(engine, compiled, timeout=10, batch_size=10).batches())
+        rows = open_query(engine, compiled, timeout=10, batch_size=10).source
+        assert isinstance(rows, CursorRows)
+        list(rows.batches())
 
 
 def test_statement_timeout_is_reported_as_such(engine: sa.Engine) -> None:
@@ -96,15 +100,14 @@ def test_binary2_results_stream_from_copy_when_the_types_allow(engine: sa.Engine
     from astropy.io.votable import parse_single_table
 
     from tap_service import votable
-    from tap_service.execute import CopyResult, QueryResult
 
     query = 'SELECT d.id, d.target_id, d."values", d.errors FROM lcdb.dataset AS d ORDER BY d.id'
     compiled = adql.compile(query, CATALOG, maxrec=1)
-    copied = open_query(engine, compiled, timeout=10, batch_size=1, transcode=True)
-    rows = open_query(engine, compiled, timeout=10, batch_size=1, transcode=False)
-    assert isinstance(copied, CopyResult) and isinstance(rows, QueryResult)
-    via_copy = b"".join(votable.write_binary2(compiled.columns, copied))
-    via_rows = b"".join(votable.write_binary2(compiled.columns, rows))
+    copied = open_query(engine, compiled, timeout=10, batch_size=1, copy=True)
+    rows = open_query(engine, compiled, timeout=10, batch_size=1, copy=False)
+    assert isinstance(copied.source, CopiedRows) and isinstance(rows.source, CursorRows)
+    via_copy = b"".join(votable.transcode_binary2(compiled.columns, copied.source))
+    via_rows = b"".join(votable.write_binary2(compiled.columns, rows.source))
     assert via_copy == via_rows
     assert copied.overflow and rows.overflow
     table = parse_single_table(io.BytesIO(via_copy))
@@ -113,12 +116,10 @@ def test_binary2_results_stream_from_copy_when_the_types_allow(engine: sa.Engine
 
 
 def test_types_the_transcoder_lacks_fall_back_to_the_cursor(engine: sa.Engine) -> None:
-    from tap_service.execute import QueryResult
-
     compiled = adql.compile("SELECT id, created_on FROM lcdb.mission", CATALOG)
-    result = open_query(engine, compiled, timeout=10, batch_size=10, transcode=True)
-    assert isinstance(result, QueryResult)
-    assert len([row for batch in result.batches() for row in batch]) == 1
+    result = open_query(engine, compiled, timeout=10, batch_size=10, copy=True)
+    assert isinstance(result.source, CursorRows)
+    assert len([row for batch in result.source.batches() for row in batch]) == 1
 
 
 def test_an_abandoned_copy_is_cancelled_and_its_connection_reused(engine: sa.Engine) -> None:
@@ -126,8 +127,9 @@ def test_an_abandoned_copy_is_cancelled_and_its_connection_reused(engine: sa.Eng
         "SELECT a.id FROM lcdb.target AS a, TAP_SCHEMA.columns AS b, TAP_SCHEMA.columns AS c",
         CATALOG,
     )
-    result = open_query(engine, compiled, timeout=10, batch_size=100, transcode=True)
-    batches = result.copy_batches()
+    result = open_query(engine, compiled, timeout=10, batch_size=100, copy=True)
+    assert isinstance(result.source, CopiedRows)
+    batches = result.source.copy_batches()
     assert len(next(batches)) == 100
     batches.close()  # the client went away
     assert engine.pool.checkedout() == 0
@@ -137,5 +139,5 @@ def test_an_abandoned_copy_is_cancelled_and_its_connection_reused(engine: sa.Eng
 def test_errors_during_copy_are_the_query_s_fault(engine: sa.Engine) -> None:
     compiled = adql.compile("SELECT 1 / (name - name) AS x FROM lcdb.target", CATALOG)
     with pytest.raises(QueryRejected, match="division by zero"):
-        open_query(engine, compiled, timeout=10, batch_size=10, transcode=True)
+        open_query(engine, compiled, timeout=10, batch_size=10, copy=True)
     assert engine.pool.checkedout() == 0

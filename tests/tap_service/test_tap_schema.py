@@ -11,10 +11,11 @@ from sqlalchemy import orm
 import adql
 from lcdb.db import create_engine
 from lcdb.published import votable_type
-from tap_service.tap_schema import TAP_SCHEMA, PublishedSchema, sync
+from tap_service.publishers import publication
+from tap_service.tap_schema import TAP_SCHEMA, sync
 from tests.lcdb.support import build_graph
 
-PUBLISHED = PublishedSchema.build()
+PUBLISHED = publication()
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from starlette.testclient import TestClient
 
 import adql
 from tap_service.examples import EXAMPLES
-from tap_service.tap_schema import PublishedSchema
+from tap_service.publishers import publication
 
-PUBLISHED = PublishedSchema.build()
+PUBLISHED = publication()
 
 
 def test_capabilities_declare_tap_with_languages_formats_and_limits(client: TestClient) -> None:

@@ -54,7 +54,7 @@ def test_abort_cancels_the_database_query(
     assert text(root, "uws:phase") == "ABORTED" and text(root, "uws:endTime")
     assert client.get(f"{url}/results/result").status_code == 404
     job_id = url.rsplit("/", 1)[1]
-    assert not (client.app.state.runner.directory / job_id).exists()
+    assert not (client.app.state.service.runner.directory / job_id).exists()
     client.delete(url)
 
 

@@ -254,7 +254,7 @@ def test_malformed_creation_is_400(client: TestClient, data: dict[str, str], mes
 
 def test_execution_duration_and_destruction_are_clamped(client: TestClient) -> None:
     url = create(client, QUERY=QUERY, EXECUTIONDURATION="0")
-    limit = int(client.app.state.settings.async_timeout)
+    limit = int(client.app.state.service.settings.async_timeout)
     assert client.get(f"{url}/executionduration").text == str(limit)  # 0 = unlimited: the max
     assert post(client, f"{url}/executionduration", EXECUTIONDURATION="7").status_code == 303
     assert client.get(f"{url}/executionduration").text == "7"
@@ -266,7 +266,7 @@ def test_execution_duration_and_destruction_are_clamped(client: TestClient) -> N
     assert post(client, f"{url}/destruction", DESTRUCTION=soon).status_code == 303
     assert client.get(f"{url}/destruction").text == soon[:23] + "Z"
     post(client, f"{url}/destruction", DESTRUCTION="2999-01-01T00:00:00Z")
-    latest = created + dt.timedelta(seconds=client.app.state.settings.job_lifetime)
+    latest = created + dt.timedelta(seconds=client.app.state.service.settings.job_lifetime)
     clamped = dt.datetime.fromisoformat(client.get(f"{url}/destruction").text)
     assert abs((clamped - latest).total_seconds()) < 1
     client.delete(url)
@@ -276,7 +276,7 @@ def test_jobs_are_destroyed_at_their_destruction_time(client: TestClient) -> Non
     url = create(client, QUERY=QUERY, PHASE="RUN")
     assert wait_for(client, url, FINISHED) == "COMPLETED"
     job_id = url.rsplit("/", 1)[1]
-    directory = client.app.state.runner.directory / job_id
+    directory = client.app.state.service.runner.directory / job_id
     assert (directory / "result").is_file()
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.5)
     post(client, f"{url}/destruction", DESTRUCTION=soon.isoformat())
@@ -385,7 +385,7 @@ def test_values_the_database_cannot_hold_are_400(
 def test_capabilities_declare_the_job_execution_duration(client: TestClient) -> None:
     root = etree.fromstring(client.get("/tap/capabilities").content)
     duration = next(root.iter("executionDuration"))
-    limit = client.app.state.settings.async_timeout
+    limit = client.app.state.service.settings.async_timeout
     assert float(duration.findtext("default")) == float(duration.findtext("hard")) == limit
     url = create(client, QUERY=QUERY)
     assert client.get(f"{url}/executionduration").text == f"{limit:g}"

@@ -14,6 +14,7 @@ from tap_service.votable import (
     CopyRows,
     describe_types,
     transcodable,
+    transcode_binary2,
     write_binary2,
 )
 from tap_service.votable.pgcopy import CopyTranscoder
@@ -90,7 +91,7 @@ def test_transcoded_binary2_equals_the_row_writer(
     expected = b"".join(write_binary2(COLUMNS, BatchSource.of_rows(rows, size=batch)))
     copy_sql = f"COPY ({SQL}) TO STDOUT (FORMAT binary)"
     with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:  # psycopg's own buffers
-        got = b"".join(write_binary2(COLUMNS, CopyRows(copy, types, batch_size=batch)))
+        got = b"".join(transcode_binary2(COLUMNS, CopyRows(copy, types, batch_size=batch)))
     assert got == expected
     table = read(got).get_first_table().array
     assert_cell(None, table["i"][3])  # and it still reads as it should
@@ -115,7 +116,7 @@ def test_copy_rows_stops_at_the_limit_and_flags_overflow(
 def test_empty_copy_result(conn: psycopg.Connection[tuple[object, ...]]) -> None:
     sql = "SELECT i::int4 FROM generate_series(1, 0) AS i"
     source = CopyRows(copy_messages(conn, sql), describe_types(conn, sql.encode()))
-    data = b"".join(write_binary2([OutputColumn("i", "int")], source))
+    data = b"".join(transcode_binary2([OutputColumn("i", "int")], source))
     assert len(read(data).get_first_table().array) == 0
 
 

@@ -1,0 +1,114 @@
+"""The HTTP handlers of the TAP resources (sync queries, VOSI, examples, the landing page).
+
+Thin: each reads its request, asks the `Service` (on `app.state.service`) and writes a
+response. Errors are raised as `TAPError`s and become responses in `tap_service.app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from html import escape
+from typing import TYPE_CHECKING
+
+import anyio
+import sqlalchemy as sa
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response, StreamingResponse
+
+from tap_service import examples, query, vosi
+from tap_service.errors import NotFound
+from tap_service.params import collect, parse_tap_request
+from tap_service.urls import base_url, service_of
+
+if TYPE_CHECKING:
+    from tap_service.service import Service
+
+XML = "text/xml; charset=UTF-8"
+
+
+async def sync_query(request: Request) -> Response:
+    service = service_of(request)
+    items: list[tuple[str, object]] = list(request.query_params.multi_items())
+    if request.method == "POST":
+        form = await request.form()
+        items += form.multi_items()
+    tap_request = parse_tap_request(collect(items), service.settings)
+    context = service.query_context(tap_request, timeout=service.settings.sync_timeout)
+    started = await run_in_threadpool(query.answer, context, tap_request)
+    return StreamingResponse(_streamed(started), media_type=started.content_type)
+
+
+async def _streamed(answer: query.Answer) -> AsyncIterator[bytes]:
+    """The body, produced in worker threads; the query is released even if the client leaves.
+
+    When a client disconnects mid-stream the response task is cancelled; the cursor and the
+    connection go back at once (shielded from the cancellation) instead of whenever the
+    abandoned generator happens to be garbage-collected.
+    """
+    try:
+        async for chunk in iterate_in_threadpool(answer.body):
+            yield chunk
+    finally:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(answer.close)
+
+
+async def capabilities(request: Request) -> Response:
+    return Response(vosi.capabilities(base_url(request), service_of(request)), media_type=XML)
+
+
+async def availability(request: Request) -> Response:
+    service = service_of(request)
+    try:
+        await run_in_threadpool(_ping, service.engine)
+        available, note = True, "the service is accepting queries"
+    except sa.exc.SQLAlchemyError as exc:
+        available, note = False, f"the database is not reachable: {str(exc).splitlines()[0]}"
+    body = vosi.availability(available, service.up_since, note)
+    return Response(body, media_type=XML)
+
+
+def _ping(engine: sa.Engine) -> None:
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+
+
+async def tables(request: Request) -> Response:
+    detail = request.query_params.get("detail", "max").lower() != "min"
+    publication = service_of(request).publication
+    return Response(vosi.tableset(publication, detail=detail), media_type=XML)
+
+
+async def table(request: Request) -> Response:
+    name = request.path_params["name"]
+    found = service_of(request).publication.table(name)
+    if found is None:
+        raise NotFound(f"no table {name!r}; the published tables are listed at /tap/tables")
+    return Response(vosi.table(found), media_type=XML)
+
+
+async def examples_page(request: Request) -> Response:
+    return Response(
+        examples.render(base_url(request)), media_type="application/xhtml+xml; charset=UTF-8"
+    )
+
+
+async def landing(request: Request) -> Response:
+    base = base_url(request)
+    return HTMLResponse(landing_page(base, service_of(request)))
+
+
+def landing_page(base: str, service: Service) -> str:
+    """A page for people who open the TAP URL in a browser: what it is and its resources."""
+    links = "".join(
+        f'<li><a href="{escape(base + e.path)}">{escape(e.path.lstrip("/"))}</a>: '
+        f"{escape(e.title)}</li>"
+        for e in service.endpoints
+        if e.title is not None
+    )
+    return (
+        f"<!DOCTYPE html><html><head><title>lcdb-tap</title></head><body>"
+        f"<h1>lcdb-tap: TAP service</h1><p>Point TOPCAT or pyvo at <code>{escape(base)}</code>."
+        f"</p><ul>{links}</ul></body></html>"
+    )

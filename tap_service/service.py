@@ -1,0 +1,169 @@
+"""The composition root: the one object that assembles the service from its settings.
+
+`create_app` builds a `Service` and keeps it on `app.state.service`. It holds what the
+service is made of, each in one place, so that a new capability (geometry, ObsCore, DataLink,
+uploads) lands as an addition here rather than as edits across the package:
+
+* the publishers (`tap_service.publishers`) and the `Publication` and ADQL catalogue built
+  from their schemas: TAP_SCHEMA, /tables and result metadata;
+* the ADQL `Dialect`: the geometry translator and the language features it declares, used
+  both to compile queries and by /capabilities;
+* the endpoint table (`tap_service.endpoints`): routes, capabilities and landing page;
+* `query_context`, the per-query context that sync queries and async jobs both run with.
+
+What only exists while the service runs (the engine, the job runner, the WAIT wake-ups) is
+created by `start` in the app's lifespan and dropped by `stop`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from lcdb import migrate
+from lcdb.db import create_engine
+from tap_service import handlers
+from tap_service.dialect import Dialect
+from tap_service.endpoints import TAP, Capability, Endpoint, Resource, one
+from tap_service.errors import ServiceUnavailable
+from tap_service.params import TapRequest
+from tap_service.publishers import Publisher, default_publishers, publication
+from tap_service.query import QueryContext
+from tap_service.settings import Settings
+from tap_service.uws import routes as uws
+from tap_service.uws.changes import Changes
+from tap_service.uws.runner import Runner
+
+VOSI = "ivo://ivoa.net/std/VOSI"
+
+
+def tap_endpoints() -> tuple[Endpoint, ...]:
+    """The resources of a TAP 1.1 service, in the order /capabilities lists them."""
+    return (
+        Endpoint("", one(handlers.landing), Capability(TAP, version="1.1", role="std", use="base")),
+        Endpoint("/sync", one(handlers.sync_query, ("GET", "POST")), title="synchronous queries"),
+        Endpoint("/async", uws.RESOURCES, title="asynchronous queries (UWS 1.1 jobs)"),
+        Endpoint(
+            "/capabilities",
+            one(handlers.capabilities),
+            Capability(f"{VOSI}#capabilities"),
+            title="what this service implements (VOSI)",
+        ),
+        Endpoint(
+            "/availability",
+            one(handlers.availability),
+            Capability(f"{VOSI}#availability"),
+            title="whether it is up (VOSI)",
+        ),
+        Endpoint(
+            "/tables",
+            (Resource("", handlers.tables), Resource("/{name:path}", handlers.table)),
+            Capability(f"{VOSI}#tables-1.1", version="1.1"),
+            title="the published tables and columns (VOSI)",
+        ),
+        Endpoint(
+            "/examples",
+            one(handlers.examples_page),
+            Capability("ivo://ivoa.net/std/DALI#examples", interface="vr:WebBrowser"),
+            title="example queries (DALI)",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What exists only while the service runs."""
+
+    engine: Engine
+    changes: Changes
+    runner: Runner
+    up_since: dt.datetime
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        database_url: str,
+        *,
+        publishers: Sequence[Publisher] | None = None,
+        dialect: Dialect | None = None,
+        endpoints: Sequence[Endpoint] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database_url = database_url
+        self.publishers = tuple(default_publishers() if publishers is None else publishers)
+        self.publication = publication(self.publishers)
+        self.catalog = self.publication.catalog()
+        self.dialect = Dialect() if dialect is None else dialect
+        self.endpoints = tuple(tap_endpoints() if endpoints is None else endpoints)
+        self._runtime: Runtime | None = None
+
+    # -- life cycle (the app's lifespan) ---------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect, check the schema, let the publishers prepare, start the job runner."""
+        engine = await run_in_threadpool(self._connect)
+        changes = Changes()  # on the event loop: WAIT requests wait on it
+        runner = Runner(engine, self.settings, self.query_context, changes.threadsafe_fire)
+        await run_in_threadpool(runner.start)
+        self._runtime = Runtime(engine, changes, runner, dt.datetime.now(dt.UTC))
+
+    async def stop(self) -> None:
+        runtime, self._runtime = self._runtime, None
+        if runtime is not None:
+            await run_in_threadpool(runtime.runner.stop)
+            runtime.engine.dispose()
+
+    def _connect(self) -> Engine:
+        engine = create_engine(self.database_url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+        current = migrate.current(self.database_url)
+        if current != migrate.head():
+            engine.dispose()
+            raise ServiceUnavailable(
+                f"the database schema is at {current or 'nothing'}, not {migrate.head()}: "
+                "run `lcdb-tap db upgrade`"
+            )
+        with engine.begin() as connection:
+            for publisher in self.publishers:
+                publisher.prepare(connection, self.publication)
+        return engine
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            raise ServiceUnavailable("the service is not running (starting or stopping)")
+        return self._runtime
+
+    @property
+    def engine(self) -> Engine:
+        return self.runtime.engine
+
+    @property
+    def runner(self) -> Runner:
+        return self.runtime.runner
+
+    @property
+    def changes(self) -> Changes:
+        return self.runtime.changes
+
+    @property
+    def up_since(self) -> dt.datetime:
+        return self.runtime.up_since
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def query_context(self, request: TapRequest, timeout: float) -> QueryContext:
+        """What `request`'s query runs with, whether it is a sync query or an async job."""
+        del request  # per-query tables (TAP uploads) will come from it
+        return QueryContext(
+            engine=self.engine,
+            catalog=self.catalog,
+            dialect=self.dialect,
+            timeout=timeout,
+            batch_size=self.settings.batch_size,
+        )
