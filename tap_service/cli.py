@@ -149,7 +149,7 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 def run_demo(args: argparse.Namespace, database: DatabaseSettings) -> int:
     from lcdb.demo.archive import Request
-    from lcdb.demo.run import demo_database, demo_files, prepare_demo
+    from tap_service.demo import demo_database, demo_files, prepare_demo
 
     target = demo_database(database)
     settings = service_settings(args, target)

@@ -6,6 +6,6 @@ to the command: `sky` (stars on real CCD footprints, tess-point), `sectors` (cad
 spacecraft events, quality bits), `signals` (transits, flares, variability), `synthetic`
 (SPOC and QLP lightcurves with noise), `fits_cards` and `fits_writer` (real-format files),
 `real` (the real files), `population` (which stars get which products), `archive` (the file
-tree), `background` (generation in a child process), `loading` (the ingest calls) and `run`
-(what `lcdb-tap demo` does before it serves).
+tree) and `background` (generation in a child process). Loading the files and what
+`lcdb-tap demo` does before it serves is `tap_service.demo`'s, above `lcdb` and `obscore`.
 """

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import re
-import shutil
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from lcdb.demo.archive import CATALOGUE, Request, generate, reusable
 from lcdb.demo.background import GenerationError, generated_chunks
-from lcdb.demo.loading import load_demo
 from lcdb.demo.real import REAL_FILES
-
-TINY = Request(size=0.005)  # 15 QLP and 2 SPOC lightcurves
-
-
-def seeded_root(tmp_path: Path, real_files: dict[str, Path]) -> Path:
-    """A demo root whose real files are already in place (as after an earlier start)."""
-    root = tmp_path / "files"
-    (root / "real").mkdir(parents=True)
-    for name, path in real_files.items():
-        shutil.copyfile(path, root / "real" / name)
-    return root
-
-
-def catalogue_ids(root: Path) -> list[int]:
-    with (root / CATALOGUE).open() as stream:
-        return [int(row["tic_id"]) for row in csv.DictReader(stream)]
-
-
-def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
-    return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+from tests.lcdb.demo.support import TINY, catalogue_ids, seeded_root
 
 
 @pytest.fixture(scope="module")
@@ -80,45 +56,6 @@ def test_a_failing_child_process_is_reported(tmp_path: Path) -> None:
     not_a_directory.write_text("")
     with pytest.raises(GenerationError, match=r"generating the demo files failed: .*Error"):
         list(generated_chunks(not_a_directory, TINY))
-
-
-def test_loading_puts_every_file_and_star_in_the_archive_and_a_second_load_adds_nothing(
-    tiny_root: Path, migrated_database_url: str
-) -> None:
-    real = tuple(sorted((tiny_root / "real").glob("*.fits")))
-    lightcurves = (*real, *(reusable(tiny_root, TINY) or ()))
-    messages: list[str] = []
-    first = load_demo(
-        migrated_database_url,
-        [real, lightcurves[3:]],
-        tiny_root / CATALOGUE,
-        messages.append,
-        replace=True,
-        jobs=2,
-    )
-    assert first.new == len(lightcurves) and not first.summary.failures
-    assert messages[-1].startswith(f"loaded {len(lightcurves)} lightcurves (0 already there")
-    with connect(migrated_database_url) as conn:
-        logged = {row[0] for row in conn.execute("SELECT path FROM lcdb_internal.ingested_file")}
-        assert logged == {str(path.resolve()) for path in lightcurves}
-        names = {row[0] for row in conn.execute("SELECT name FROM lcdb.target")}
-        assert names >= set(catalogue_ids(tiny_root)) | {real.tic_id for real in REAL_FILES}
-        with (tiny_root / CATALOGUE).open() as stream:
-            star = next(csv.DictReader(stream))
-        ra, dec = conn.execute(
-            "SELECT ra, dec FROM lcdb.target WHERE name = %s", (int(star["tic_id"]),)
-        ).fetchone() or (None, None)
-        assert (ra, dec) == (pytest.approx(float(star["ra"])), pytest.approx(float(star["dec"])))
-    again = load_demo(
-        migrated_database_url,
-        [lightcurves],
-        tiny_root / CATALOGUE,
-        messages.append,
-        replace=False,
-        jobs=2,
-    )
-    assert again.new == 0 and again.targets_created == 0
-    assert again.unchanged == len(lightcurves)
 
 
 def test_equal_requests_write_equal_files(tiny_root: Path, tmp_path: Path) -> None:
