@@ -30,7 +30,9 @@ def _c(
     *,
     principal: bool = True,
     indexed: bool = False,
+    required: bool = False,
 ) -> PublishedColumn:
+    """A TAP_SCHEMA column: `indexed` leads its table's key, `required` is NOT NULL."""
     return PublishedColumn(
         name=name,
         datatype=datatype,
@@ -42,7 +44,7 @@ def _c(
         utype=None,
         indexed=indexed,
         principal=principal,
-        nullable=not indexed,
+        nullable=not (indexed or required),
     )
 
 
@@ -85,7 +87,7 @@ SELF_DESCRIPTION = (
         "tables",
         "Tables published by this service",
         (
-            _c("schema_name", "char", "Schema the table belongs to", "64*"),
+            _c("schema_name", "char", "Schema the table belongs to", "64*", required=True),
             _c(
                 "table_name",
                 "char",
@@ -93,7 +95,7 @@ SELF_DESCRIPTION = (
                 "128*",
                 indexed=True,
             ),
-            _c("table_type", "char", "table or view", "8*"),
+            _c("table_type", "char", "table or view", "8*", required=True),
             _c("utype", "char", "Data model type of the table", "512*", principal=False),
             _c("description", "char", "Description of the table", "*"),
             _c("table_index", "int", "Recommended display order", principal=False),
@@ -105,8 +107,8 @@ SELF_DESCRIPTION = (
         "Columns of the published tables",
         (
             _c("table_name", "char", "Table the column belongs to", "128*", indexed=True),
-            _c("column_name", "char", "Column name, as used in queries", "64*", indexed=True),
-            _c("datatype", "char", "VOTable datatype of the column", "64*"),
+            _c("column_name", "char", "Column name, as used in queries", "64*", required=True),
+            _c("datatype", "char", "VOTable datatype of the column", "64*", required=True),
             _c("arraysize", "char", "VOTable arraysize of the column", "16*"),
             _c("xtype", "char", "VOTable xtype of the column", "64*"),
             _c(
@@ -119,9 +121,9 @@ SELF_DESCRIPTION = (
             _c("utype", "char", "Data model type of the column", "512*", principal=False),
             _c("unit", "char", "Unit of the column (VOUnit)", "64*"),
             _c("ucd", "char", "Unified Content Descriptor of the column", "64*"),
-            _c("indexed", "int", "1 if the column is indexed, else 0"),
-            _c("principal", "int", "1 if the column is of primary interest, else 0"),
-            _c("std", "int", "1 if the column is defined by a standard, else 0"),
+            _c("indexed", "int", "1 if the column is indexed, else 0", required=True),
+            _c("principal", "int", "1 if the column is of primary interest, else 0", required=True),
+            _c("std", "int", "1 if the column is defined by a standard, else 0", required=True),
             _c("column_index", "int", "Recommended display order", principal=False),
         ),
         (_key("columns_table", "columns", "tables", (("table_name", "table_name"),)),),
@@ -131,8 +133,8 @@ SELF_DESCRIPTION = (
         "Foreign keys between published tables",
         (
             _c("key_id", "char", "Key identifier", "128*", indexed=True),
-            _c("from_table", "char", "Table holding the foreign key", "128*"),
-            _c("target_table", "char", "Table the key refers to", "128*"),
+            _c("from_table", "char", "Table holding the foreign key", "128*", required=True),
+            _c("target_table", "char", "Table the key refers to", "128*", required=True),
             _c("description", "char", "Description of the key", "*"),
             _c("utype", "char", "Data model type of the key", "512*", principal=False),
         ),
@@ -146,8 +148,14 @@ SELF_DESCRIPTION = (
         "Columns of the foreign keys",
         (
             _c("key_id", "char", "Key identifier", "128*", indexed=True),
-            _c("from_column", "char", "Column of the key in the from_table", "64*"),
-            _c("target_column", "char", "Column of the key in the target_table", "64*"),
+            _c("from_column", "char", "Column of the key in the from_table", "64*", required=True),
+            _c(
+                "target_column",
+                "char",
+                "Column of the key in the target_table",
+                "64*",
+                required=True,
+            ),
         ),
         (_key("key_columns_key", "key_columns", "keys", (("key_id", "key_id"),)),),
     ),

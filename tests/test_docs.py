@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from tap_service.cli import build_parser
+from tap_service.settings import OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -51,3 +52,30 @@ def test_every_db_command_is_documented() -> None:
         assert re.search(rf"lcdb-tap db [^|`]*\b{name}\b", README), (
             f"`lcdb-tap db {name}` is not in README.md"
         )
+
+
+def settings_rows() -> dict[str, str]:
+    """README's configuration table: environment variable -> its row."""
+    rows = re.findall(r"^\| `(LCDB_[A-Z_]+)`(.*)$", README, re.M)
+    return {name: row for name, row in rows}
+
+
+def test_every_service_setting_has_its_readme_row_with_flag_and_default() -> None:
+    rows = settings_rows()
+    for setting in OPTIONS:
+        assert setting.env in rows, f"{setting.env} has no row in README.md's settings table"
+        row = rows[setting.env]
+        assert f"(or `{setting.flag}`)" in row, (
+            f"{setting.env}: README does not name {setting.flag}"
+        )
+        default = row.split("|")[1]
+        if setting.shown_default is not None:
+            assert setting.shown_default in default, f"{setting.env}: README default {default!r}"
+
+
+def test_every_flag_in_the_settings_table_is_a_setting_of_serve() -> None:
+    flags = {option.flag for option in OPTIONS} | {"--database-url"}
+    documented = set(re.findall(r"\(or `(--[a-z-]+)`\)", "\n".join(settings_rows().values())))
+    assert documented <= flags
+    serve = build_parser().parse_args(["serve"])
+    assert all(hasattr(serve, option.name) for option in OPTIONS)

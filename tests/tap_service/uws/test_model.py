@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from lcdb.models.uws_job import UWS_PHASES
 from tap_service.errors import PhaseConflict
 from tap_service.uws.model import FINISHED, Action, Phase, after, format_time
 
@@ -41,3 +42,9 @@ def test_a_finished_job_cannot_be_aborted(finished: Phase) -> None:
 def test_times_are_utc_with_z_and_milliseconds() -> None:
     value = dt.datetime(2030, 1, 2, 4, 5, 6, 789_999, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     assert format_time(value) == "2030-01-02T03:05:06.789Z"
+
+
+def test_the_phases_are_those_the_job_table_allows() -> None:
+    """The phase vocabulary lives in `Phase`; the job table's CHECK (model and migration)
+    must allow exactly it."""
+    assert [phase.value for phase in Phase] == list(UWS_PHASES)
