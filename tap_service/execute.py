@@ -28,7 +28,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 from adql import Compiled
 from tap_service.errors import QueryRejected, QueryTimeout, ServiceError, ServiceUnavailable
-from tap_service.votable.pgcopy import CopyRows, describe_types, transcodable
+from tap_service.votable.pgcopy import CopyRows, Message, describe_types, transcodable
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class CopiedRows:
     def overflow(self) -> bool:
         return self._rows.overflow
 
-    def copy_batches(self) -> Iterator[Sequence[bytes | memoryview]]:
+    def copy_batches(self) -> Iterator[Sequence[Message]]:
         with self._result.reading():
             yield from self._rows.copy_batches()
 
@@ -216,7 +216,7 @@ def open_query(
             cursor = driver.cursor(name=f"tap_{uuid.uuid4().hex[:12]}")
             result.on_close(cursor.close)
             with translated_errors(timeout):
-                cursor.execute(compiled.sql)  # type: ignore[arg-type]  # generated, no user text
+                cursor.execute(compiled.sql)  # generated SQL: no user text is pasted in
                 first = cursor.fetchmany(batch_size)
             result.source = CursorRows(
                 result,
@@ -273,7 +273,7 @@ def _copied(
         return None
     cursor = driver.cursor()
     result.on_close(cursor.close)
-    statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(compiled.sql))  # type: ignore[arg-type]  # generated SQL
+    statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(compiled.sql))
     copy_block = cursor.copy(statement)
     with translated_errors(timeout):
         copy = copy_block.__enter__()  # holds the connection's lock until __exit__

@@ -43,7 +43,7 @@ from tap_service.votable.shapes import (
 )
 
 _U1 = np.dtype(np.uint8)
-_BOOL_BYTE = {True: 84, False: 70, None: 63}  # T, F, ?
+_BOOL_BYTE: dict[object, int] = {True: 84, False: 70, None: 63}  # T, F, ?
 _NON_BMP = re.compile("[\U00010000-\U0010ffff]")
 _LINE = 57  # input bytes per 76-character base64 line
 
@@ -184,7 +184,7 @@ def _elements(value: object) -> list[object]:
     if value is None:
         return []
     if value.__class__ is list and (not value or value[0].__class__ is not list):
-        return value  # type: ignore[return-value]  # checked: a flat list, as psycopg returns
+        return value  # checked: a flat list, as psycopg returns
     return flatten(value)
 
 
@@ -230,7 +230,7 @@ class Base64Lines:
         self._rest = b""
 
     def feed(self, raw: bytes | np.ndarray) -> bytes:
-        view = memoryview(raw).cast("B")
+        view = memoryview(raw if isinstance(raw, bytes) else raw.data).cast("B")
         head = b""
         if self._rest:
             need = _LINE - len(self._rest)

@@ -58,6 +58,8 @@ PG_TEXTS = frozenset((25, 1043, 1042, 19))  # text, varchar, bpchar, name
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 TRAILER = b"\xff\xff"
 _U1 = np.dtype(np.uint8)
+#: One message of a COPY stream, as psycopg yields them.
+Message = bytes | bytearray | memoryview
 _BOOL_LUT = np.full(256, 84, dtype=np.uint8)  # any non-zero byte is true: 'T'
 _BOOL_LUT[0] = 70  # 'F'
 
@@ -69,7 +71,7 @@ class CopySource(Protocol):
     @property
     def pg_types(self) -> Sequence[int]: ...
 
-    def copy_batches(self) -> Iterator[Sequence[bytes | memoryview]]: ...
+    def copy_batches(self) -> Iterator[Sequence[Message]]: ...
 
     @property
     def overflow(self) -> bool: ...
@@ -101,7 +103,7 @@ class CopyTranscoder:
         self.shapes = tuple(shape_of(c) for c in columns)
         self.pg_types = tuple(pg_types)
 
-    def encode(self, rows: Sequence[bytes | memoryview]) -> np.ndarray:
+    def encode(self, rows: Sequence[Message]) -> np.ndarray:
         """The raw BINARY2 bytes of `rows` (COPY BINARY tuples), as a uint8 array."""
         n = len(rows)
         if n == 0:
@@ -198,8 +200,8 @@ def _fast_array(
     total = int(count.sum())
     before = np.cumsum(count) - count
     first = np.repeat(safe + 24 - before * stride, count) + np.arange(total) * stride
-    values = gather(buf, first, source.itemsize).view(source).ravel().astype(target)
-    return [counts(count, n), Var(count * target.itemsize, values.view(_U1))]
+    flat = gather(buf, first, source.itemsize).view(source).ravel().astype(target)
+    return [counts(count, n), Var(count * target.itemsize, flat.view(_U1))]
 
 
 def _cells(buf: np.ndarray, start: np.ndarray, null: np.ndarray, width: int) -> np.ndarray:
@@ -260,7 +262,7 @@ def _decode_array(cell: bytes) -> list[object]:
 _ARRAY_OF = {21: 1005, 23: 1007, 20: 1016, 700: 1021, 701: 1022}
 
 
-def split_copy_stream(messages: Iterable[bytes | memoryview]) -> Iterator[bytes | memoryview]:
+def split_copy_stream(messages: Iterable[Message]) -> Iterator[Message]:
     """COPY BINARY messages (one tuple each; the header on the first, then a trailer) -> tuples.
 
     The per-row work is C-level (`filter`); messages are passed on without copying (psycopg
@@ -290,7 +292,7 @@ class CopyRows:
 
     def __init__(
         self,
-        messages: Iterable[bytes | memoryview],
+        messages: Iterable[Message],
         pg_types: Sequence[int],
         *,
         batch_size: int = 10_000,
@@ -303,7 +305,7 @@ class CopyRows:
         self.overflow = False
         self.rows = 0
 
-    def copy_batches(self) -> Iterator[list[bytes | memoryview]]:
+    def copy_batches(self) -> Iterator[list[Message]]:
         rows = split_copy_stream(self._messages)
         limited = rows if self._row_limit is None else islice(rows, self._row_limit)
         while batch := list(islice(limited, self._batch_size)):

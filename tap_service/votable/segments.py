@@ -33,7 +33,8 @@ def gather(buf: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """`buf[s : s + width]` for every s in `starts`, as an (n, width) array."""
     if width == 0:
         return np.zeros((len(starts), 0), dtype=np.uint8)
-    return window(buf, width)[starts].view(np.uint8).reshape(len(starts), width)
+    cells: np.ndarray = window(buf, width)[starts].view(np.uint8).reshape(len(starts), width)
+    return cells
 
 
 def scatter(out: np.ndarray, starts: np.ndarray, rows: np.ndarray) -> None:
