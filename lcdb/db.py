@@ -38,7 +38,7 @@ def normalise_url(url: str) -> URL:
 
 def create_engine(url: str, **kwargs: object) -> Engine:
     """An engine for `url` whose server has been reached and found recent enough."""
-    engine = sa.create_engine(normalise_url(url), **kwargs)  # type: ignore[arg-type]
+    engine = sa.create_engine(normalise_url(url), **kwargs)
     check_server(engine)
     return engine
 

@@ -251,13 +251,12 @@ class EmbeddedPostgres:
         program = binaries() / argv[0]
         # stdout must not be a pipe: pg_ctl's postmaster inherits it and would keep it open.
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            kwargs: dict[str, object] = {}
+            # None: subprocess's defaults (run as ourselves); else as the service account
+            user: int | None = None
+            group: int | None = None
+            extra_groups: list[int] | None = None
             if self._account is not None:
-                kwargs = {
-                    "user": self._account.pw_uid,
-                    "group": self._account.pw_gid,
-                    "extra_groups": [],
-                }
+                user, group, extra_groups = self._account.pw_uid, self._account.pw_gid, []
                 os.fchmod(out.fileno(), 0o666)
                 os.fchmod(err.fileno(), 0o666)
             completed = subprocess.run(
@@ -268,7 +267,9 @@ class EmbeddedPostgres:
                 text=True,
                 check=check,
                 cwd=tempfile.gettempdir(),
-                **kwargs,  # type: ignore[arg-type]
+                user=user,
+                group=group,
+                extra_groups=extra_groups,
             )
             out.seek(0)
             err.seek(0)

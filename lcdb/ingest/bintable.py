@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from lcdb.ingest.errors import UnreadableFile
+
+if TYPE_CHECKING:
+    from astropy.io import fits  # annotations only; astropy is untyped, so Any to mypy
 
 # TFORM code -> (big-endian numpy type or None, bytes per element)
 _CODES: dict[str, tuple[str | None, int]] = {
@@ -36,14 +39,14 @@ _CODES: dict[str, tuple[str | None, int]] = {
 _TFORM = re.compile(r"^\s*(\d*)([A-Z])")
 
 
-def column_names(header: Any) -> list[str]:
+def column_names(header: fits.Header) -> list[str]:
     """TTYPEn of a binary table header, upper-cased, in column order."""
     count = int(header.get("TFIELDS", 0))
     return [str(header.get(f"TTYPE{i}", "")).strip().upper() for i in range(1, count + 1)]
 
 
 def read_columns(
-    path: Path, stream: BinaryIO, data_offset: int, header: Any, wanted: Sequence[str]
+    path: Path, stream: BinaryIO, data_offset: int, header: fits.Header, wanted: Sequence[str]
 ) -> dict[str, np.ndarray] | None:
     """The `wanted` one-value-per-row columns (big-endian views), or None when unsupported.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from lcdb.ingest.ffi_name import FFIName, NotAnFFIName, parse_name
 from lcdb.ingest.fitsfile import read_checked
 from lcdb.ingest.footprint import wcs_footprint
 from lcdb.missions.tess import ffi_cadence_seconds
+
+if TYPE_CHECKING:
+    from astropy.io import fits  # annotations only; astropy is untyped, so Any to mypy
 
 BTJD_EPOCH = 2457000
 BITPIX_VALUES = (8, 16, 32, 64, -32, -64)
@@ -64,7 +67,7 @@ def read_ffi(path: Path | str) -> FFIFrame:
     except NotAnFFIName as exc:
         raise NotSPOCFFI(path, exc.reason) from exc
 
-    def parse(path: Path, stream: BinaryIO, hdus: Any) -> FFIFrame:
+    def parse(path: Path, stream: BinaryIO, hdus: fits.HDUList) -> FFIFrame:
         hdus.readall()  # every header, so a cut file shows here
         _check_length(path, hdus, path.stat().st_size)
         return _from_hdus(path, name, hdus)
@@ -72,7 +75,7 @@ def read_ffi(path: Path | str) -> FFIFrame:
     return read_checked(path, parse)
 
 
-def _check_length(path: Path, hdus: Any, size: int) -> None:
+def _check_length(path: Path, hdus: fits.HDUList, size: int) -> None:
     for index, hdu in enumerate(hdus):
         info = hdu.fileinfo()
         end = int(info["datLoc"]) + int(info["datSpan"])
@@ -83,7 +86,7 @@ def _check_length(path: Path, hdus: Any, size: int) -> None:
             )
 
 
-def _from_hdus(path: Path, name: FFIName, hdus: Any) -> FFIFrame:
+def _from_hdus(path: Path, name: FFIName, hdus: fits.HDUList) -> FFIFrame:
     primary = hdus[0].header
     telescope = str(primary.get("TELESCOP", "")).strip()
     if telescope != "TESS":
@@ -131,7 +134,7 @@ def _from_hdus(path: Path, name: FFIName, hdus: Any) -> FFIFrame:
     )
 
 
-def _check_time_system(path: Path, header: Any) -> None:
+def _check_time_system(path: Path, header: fits.Header) -> None:
     epoch = header.get("BJDREFI")
     if epoch is not None and (_float(epoch) or 0) + (_float(header.get("BJDREFF")) or 0) != (
         BTJD_EPOCH
@@ -142,7 +145,7 @@ def _check_time_system(path: Path, header: Any) -> None:
         raise InvalidValue(path, f"TIMESYS is {system!r}, not 'TDB'")
 
 
-def _check_cadence(path: Path, header: Any, cadence_seconds: float) -> None:
+def _check_cadence(path: Path, header: fits.Header, cadence_seconds: float) -> None:
     days = _float(header.get("TIMEDEL"))
     if days is not None and abs(days * 86400.0 - cadence_seconds) > 1.0:
         raise InvalidValue(
@@ -152,28 +155,28 @@ def _check_cadence(path: Path, header: Any, cadence_seconds: float) -> None:
         )
 
 
-def _bitpix(path: Path, header: Any) -> int:
+def _bitpix(path: Path, header: fits.Header) -> int:
     value = _required_int(path, header, "BITPIX")
     if value not in BITPIX_VALUES:
         raise InvalidValue(path, f"BITPIX = {value} is not a FITS BITPIX (8, 16, 32, 64, -32, -64)")
     return value
 
 
-def _quality(path: Path, header: Any) -> int:
+def _quality(path: Path, header: fits.Header) -> int:
     value = _required_int(path, header, "DQUALITY")
     if not 0 <= value < 2**31:
         raise InvalidValue(path, f"DQUALITY = {value} is not a 32-bit quality word")
     return value
 
 
-def _required_bool(path: Path, header: Any, keyword: str) -> bool:
+def _required_bool(path: Path, header: fits.Header, keyword: str) -> bool:
     value = header.get(keyword)
     if not isinstance(value, bool):
         raise MissingKeyword(path, f"{_where(header)} has no logical {keyword}")
     return value
 
 
-def _required_int(path: Path, header: Any, keyword: str) -> int:
+def _required_int(path: Path, header: fits.Header, keyword: str) -> int:
     value = header.get(keyword)
     if value is None or value == "":
         raise MissingKeyword(path, f"{_where(header)} has no {keyword}")
@@ -183,7 +186,7 @@ def _required_int(path: Path, header: Any, keyword: str) -> int:
     return int(number)
 
 
-def _required_float(path: Path, header: Any, keyword: str) -> float:
+def _required_float(path: Path, header: fits.Header, keyword: str) -> float:
     value = header.get(keyword)
     if value is None or value == "":
         raise MissingKeyword(path, f"{_where(header)} has no {keyword}")
@@ -193,7 +196,7 @@ def _required_float(path: Path, header: Any, keyword: str) -> float:
     return number
 
 
-def _where(header: Any) -> str:
+def _where(header: fits.Header) -> str:
     return "the primary header" if "SIMPLE" in header else "the HDU 1 header"
 
 

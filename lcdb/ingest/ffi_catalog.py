@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from lcdb.ingest.ffi_name import (
     parse_codes,
     parse_names,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa  # optional (the parquet extra): imported where Parquet is read
 
 BTJD_EPOCH = 2457000.0
 UNIX_EPOCH_JD = 2440587.5
@@ -103,9 +106,9 @@ def _parquet_columns(path: Path) -> dict[str, np.ndarray]:
         table = pq.read_table(path, columns=wanted)
         if any(table[name].null_count for name in wanted):
             raise BadCatalog(path, "a column has empty (null) values")
-        names = pc.replace_substring_regex(table["path"], r"^.*/", "").combine_chunks()
+        file_names = pc.replace_substring_regex(table["path"], r"^.*/", "").combine_chunks()
         columns = {
-            "name": _name_codes(names),
+            "name": _name_codes(file_names),
             "start": pc.cast(table["start"], pa.timestamp("us")).to_numpy(zero_copy_only=False),
             "stop": pc.cast(table["stop"], pa.timestamp("us")).to_numpy(zero_copy_only=False),
         }
@@ -144,18 +147,21 @@ def _astropy_columns(path: Path, format_: str) -> dict[str, np.ndarray]:
     return columns
 
 
-def _name_codes(names: Any) -> np.ndarray:
+def _name_codes(names: pa.Array[Any]) -> np.ndarray:
     """(n, NAME_LENGTH) uint8 codes straight from an Arrow string array when every name has
     the template's length (the usual case: no per-row Python objects); else a str array."""
     import pyarrow as pa
 
     if names.type != pa.string() or names.null_count or not len(names):
         return np.asarray(names.to_numpy(zero_copy_only=False), dtype=str)
-    offsets = np.frombuffer(names.buffers()[1], dtype=np.int32)
-    offsets = offsets[names.offset : names.offset + len(names) + 1]
-    if np.all(np.diff(offsets) == NAME_LENGTH):
-        data = np.frombuffer(names.buffers()[2], dtype=np.uint8)
-        return data[offsets[0] : offsets[-1]].reshape(len(names), NAME_LENGTH)
+    _, offsets_buffer, data_buffer = names.buffers()  # validity, offsets, UTF-8 bytes
+    if offsets_buffer is not None and data_buffer is not None:
+        offsets = np.frombuffer(memoryview(offsets_buffer), dtype=np.int32)
+        offsets = offsets[names.offset : names.offset + len(names) + 1]
+        if np.all(np.diff(offsets) == NAME_LENGTH):
+            data = np.frombuffer(memoryview(data_buffer), dtype=np.uint8)
+            start, stop = int(offsets[0]), int(offsets[-1])
+            return data[start:stop].reshape(len(names), NAME_LENGTH)
     return np.asarray(names.to_numpy(zero_copy_only=False), dtype=str)
 
 

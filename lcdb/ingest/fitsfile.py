@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -24,11 +24,16 @@ from lcdb.ingest.errors import (
     UnreadableFile,
 )
 
+if TYPE_CHECKING:
+    from astropy.io import fits  # annotations only; astropy is untyped, so Any to mypy
+
 BTJD_EPOCH = 2457000  # BJDREFI of TESS products: TIME is BJD_TDB - 2457000
 _TRUNCATION_HINTS = ("truncated", "corrupted", "not multiple of 2880")
 
 T = TypeVar("T")
-Parser = Callable[[Path, BinaryIO, Any], T]
+Parser = Callable[[Path, BinaryIO, "fits.HDUList"], T]
+# a table's columns: astropy's record array, or our own views of the file (`bintable`)
+Columns: TypeAlias = "fits.FITS_rec | Mapping[str, np.ndarray]"
 
 
 def read_checked(path: Path | str, parse: Parser[T]) -> T:
@@ -64,7 +69,9 @@ def _raise_if_truncated(path: Path, messages: list[str]) -> None:
             raise UnreadableFile(path, f"truncated or corrupt FITS file ({first})")
 
 
-def lightcurve_table(path: Path, hdus: Any, required: Sequence[str]) -> tuple[Any, Any]:
+def lightcurve_table(
+    path: Path, hdus: fits.HDUList, required: Sequence[str]
+) -> tuple[fits.BinTableHDU, fits.Header]:
     """The LIGHTCURVE extension and its header, after checking the columns are all there."""
     if "LIGHTCURVE" not in hdus:
         raise NotALightcurve(path, "no LIGHTCURVE extension (not a lightcurve file)")
@@ -76,13 +83,15 @@ def lightcurve_table(path: Path, hdus: Any, required: Sequence[str]) -> tuple[An
     return table, table.header
 
 
-def read_columns(path: Path, stream: BinaryIO, table: Any, names: Sequence[str]) -> Any:
+def read_columns(
+    path: Path, stream: BinaryIO, table: fits.BinTableHDU, names: Sequence[str]
+) -> Columns:
     """The named columns, straight from the file where possible (see `bintable`)."""
     data = bintable.read_columns(path, stream, table.fileinfo()["datLoc"], table.header, names)
     return table.data if data is None else data
 
 
-def column(path: Path, data: Any, name: str, dtype: type[np.generic]) -> np.ndarray:
+def column(path: Path, data: Columns, name: str, dtype: type[np.generic]) -> np.ndarray:
     """A native-endian, read-only copy of one column, detached from the file."""
     values = np.array(data[name], dtype=dtype)
     if values.ndim != 1:
@@ -91,14 +100,14 @@ def column(path: Path, data: Any, name: str, dtype: type[np.generic]) -> np.ndar
     return values
 
 
-def increasing_cadences(path: Path, data: Any) -> np.ndarray:
+def increasing_cadences(path: Path, data: Columns) -> np.ndarray:
     cadences = column(path, data, "CADENCENO", np.int64)
     if cadences.size > 1 and not bool(np.all(np.diff(cadences) > 0)):
         raise InvalidValue(path, "CADENCENO is not strictly increasing")
     return cadences
 
 
-def check_time_system(path: Path, header: Any) -> None:
+def check_time_system(path: Path, header: fits.Header) -> None:
     """TIME must be BTJD in TDB: the archive stores times relative to the mission epoch."""
     epoch = as_int(header.get("BJDREFI"))
     fraction = as_float(header.get("BJDREFF")) or 0.0
@@ -111,7 +120,7 @@ def check_time_system(path: Path, header: Any) -> None:
         raise InvalidValue(path, f"TIMESYS is {system!r}, not 'TDB'")
 
 
-def cadence_seconds(path: Path, header: Any) -> float:
+def cadence_seconds(path: Path, header: fits.Header) -> float:
     days = as_float(header.get("TIMEDEL"))
     if days is None or not days > 0:
         raise InvalidValue(path, f"TIMEDEL is {header.get('TIMEDEL')!r}, not a positive interval")
@@ -120,7 +129,7 @@ def cadence_seconds(path: Path, header: Any) -> float:
     return round(days * 86400.0, 3)
 
 
-def keyword_int(path: Path, header: Any, name: str, low: int, high: int) -> int:
+def keyword_int(path: Path, header: fits.Header, name: str, low: int, high: int) -> int:
     value = as_int(header.get(name))
     if value is None:
         raise NotALightcurve(path, f"primary header has no {name}")

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from astropy.io import fits  # annotations only; astropy is untyped, so Any to mypy
 
 COLUMNS = (44.5, 2092.5)  # 1-based edges of the science columns 45..2092
 ROWS = (0.5, 2048.5)  # 1-based edges of the science rows 1..2048
@@ -43,7 +46,7 @@ class FootprintUnavailable(RuntimeError):
     """The footprint model is not installed (the optional tess-point package)."""
 
 
-def wcs_footprint(header: Any) -> np.ndarray:
+def wcs_footprint(header: fits.Header) -> np.ndarray:
     """ra1, dec1, ... ra4, dec4 of the science area under the header's WCS (SIP applied).
 
     Only the WCS cards are handed to wcslib, unfixed: an FFI header has some 150 cards, and
@@ -71,7 +74,7 @@ def ccd_footprints(keys: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int,
             "pip install 'lcdb-tap[ffi]'"
         ) from exc
     footprints: dict[tuple[int, int, int], np.ndarray] = {}
-    pointings: dict[int, Any] = {}
+    pointings: dict[int, object] = {}  # tess-point's pointing data
     for sector, camera, ccd in sorted(set(keys)):
         if sector not in pointings:
             pointings[sector] = model.TESS_Spacecraft_Pointing_Data(trySector=sector)

@@ -40,7 +40,7 @@ from lcdb.ingest import copycolumns, pgcopy
 from lcdb.ingest.ffi import FFIFrame
 from lcdb.ingest.ffi_catalog import FrameCatalog
 from lcdb.ingest.footprint import ccd_footprints
-from lcdb.ingest.load import Dimensions, FileStamp, log_files
+from lcdb.ingest.load import Dimensions, FileStamp, as_int, log_files
 from lcdb.ingest.product import first_orbit
 from lcdb.missions.tess import TESS_FFI, TESS_OBSERVATION, ffi_cadence_seconds
 
@@ -378,7 +378,7 @@ def _insert(conn: Connection, staged: int, *, replace: bool, paths: bool) -> Wri
             _PARAMS,
         ).fetchone()
         assert row is not None
-        return Written(staged, int(row[0]), int(row[1]))  # type: ignore[call-overload]
+        return Written(staged, as_int(row[0]), as_int(row[1]))
     # only inserts can happen: the row counts say how many
     first = conn.execute(_INSERT.format(scope="WHERE k.fresh", conflict=""), _PARAMS)
     more = conn.execute(_INSERT.format(scope="WHERE NOT k.fresh", conflict=conflict), _PARAMS)
@@ -391,4 +391,4 @@ def _slices(size: int, step: int) -> Iterable[slice]:
 
 def _count(conn: Connection, statement: str) -> int:
     row = conn.execute(statement).fetchone()
-    return 0 if row is None else int(row[0])  # type: ignore[call-overload]
+    return 0 if row is None else as_int(row[0])

@@ -54,6 +54,13 @@ DATASET_METADATA = (
 Connection = psycopg.Connection[tuple[object, ...]]
 
 
+def as_int(value: object) -> int:
+    """A value of an integer column (psycopg returns smallint, integer and bigint as int)."""
+    if not isinstance(value, int):
+        raise TypeError(f"expected an integer from the database, got {value!r}")
+    return value
+
+
 class Outcome(enum.StrEnum):
     LOADED = "loaded"
     UNCHANGED = "unchanged"
@@ -92,11 +99,11 @@ def ensure_dimensions(conn: Connection) -> Dimensions:
             (CATALOG,),
         )
         apertures = {
-            name: int(_named(conn, "photometric_source", name, text))  # type: ignore[call-overload]
+            name: as_int(_named(conn, "photometric_source", name, text))
             for name, text in APERTURES.items()
         }
         methods = {
-            name: int(_named(conn, "processing_method", name, text))  # type: ignore[call-overload]
+            name: as_int(_named(conn, "processing_method", name, text))
             for name, text in PROCESSING.items()
         }
         spacecraft = _instrument(conn, None, "TESS", {})
@@ -107,7 +114,7 @@ def ensure_dimensions(conn: Connection) -> Dimensions:
                 ccd_ids[camera, ccd] = _instrument(
                     conn, camera_id, f"CCD {ccd}", {"camera": camera, "ccd": ccd}
                 )
-    return Dimensions(int(catalog_id), ccd_ids, apertures, methods)  # type: ignore[call-overload]
+    return Dimensions(as_int(catalog_id), ccd_ids, apertures, methods)
 
 
 def prepare_session(conn: Connection) -> None:
@@ -170,7 +177,7 @@ class Loader:
         conn = self.conn
         instrument_id = self.dims.ccd_ids[lc.camera, lc.ccd]
         with conn.transaction():
-            target_id = int(self._target(lc))  # type: ignore[call-overload]
+            target_id = as_int(self._target(lc))
             observation_id = _observation(conn, instrument_id, lc)
             first = lc.fluxes[0]
             present = observation_id is not None and _scalar(
@@ -210,7 +217,7 @@ class Loader:
                         conn.execute("DELETE FROM ingest_flux")
                         lc = aligned
                         self._stage(lc, with_cadences=False)
-            written = self._write(lc, target_id, int(observation_id), replace=replace)  # type: ignore[call-overload]
+            written = self._write(lc, target_id, as_int(observation_id), replace=replace)
             _log(conn, lc, stamp)
         if not written:  # a concurrent loader wrote the same lightcurve first
             return Outcome.UNCHANGED
@@ -413,7 +420,7 @@ def is_logged(done: Mapping[str, tuple[int, int]], stamp: FileStamp) -> bool:
 def logged(conn: Connection) -> dict[str, tuple[int, int]]:
     """Every logged file: resolved path -> (size, mtime_ns)."""
     rows = conn.execute("SELECT path, size, mtime_ns FROM lcdb_internal.ingested_file")
-    return {str(path): (int(size), int(mtime)) for path, size, mtime in rows}  # type: ignore[call-overload]
+    return {str(path): (as_int(size), as_int(mtime)) for path, size, mtime in rows}
 
 
 def _observation(conn: Connection, instrument_id: object, lc: Lightcurve) -> object:

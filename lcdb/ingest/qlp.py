@@ -11,7 +11,7 @@ in the product, so they carry no lineage.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from lcdb.ingest.product import (
 from lcdb.ingest.spoc import target_properties
 from lcdb.missions.tess import QLP_QUALITY_FLAGS, ffi_cadence_seconds
 
+if TYPE_CHECKING:
+    from astropy.io import fits  # annotations only; astropy is untyped, so Any to mypy
+
 OPTIMAL = "qlp-optimal-aperture"
 SMALL = "qlp-small-aperture"
 LARGE = "qlp-large-aperture"
@@ -55,11 +58,11 @@ def read_qlp_lightcurve(path: Path | str) -> Lightcurve:
     return read_checked(path, parse_qlp)
 
 
-def is_qlp(primary: Any) -> bool:
+def is_qlp(primary: fits.Header) -> bool:
     return "mit/qlp" in str(primary.get("ORIGIN", "")).lower()
 
 
-def parse_qlp(path: Path, stream: BinaryIO, hdus: Any) -> Lightcurve:
+def parse_qlp(path: Path, stream: BinaryIO, hdus: fits.HDUList) -> Lightcurve:
     primary = hdus[0].header
     if not is_qlp(primary):
         raise NotALightcurve(path, f"ORIGIN is {primary.get('ORIGIN')!r}, not 'MIT/QLP'")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from lcdb.ingest.errors import NotALightcurve, WrongKind
 from lcdb.ingest.fitsfile import read_checked
@@ -17,13 +17,16 @@ from lcdb.ingest.product import Lightcurve, Pipeline
 from lcdb.ingest.qlp import is_qlp, parse_qlp
 from lcdb.ingest.spoc import is_spoc, parse_spoc
 
+if TYPE_CHECKING:
+    from astropy.io import fits  # annotations only; astropy is untyped, so Any to mypy
+
 ALL_KINDS = frozenset(Pipeline)
 
 
 def read_lightcurve(path: Path | str, kinds: Collection[Pipeline] = ALL_KINDS) -> Lightcurve:
     """Read any known lightcurve product; refuse one whose pipeline is not in `kinds`."""
 
-    def parse(path: Path, stream: BinaryIO, hdus: Any) -> Lightcurve:
+    def parse(path: Path, stream: BinaryIO, hdus: fits.HDUList) -> Lightcurve:
         primary = hdus[0].header
         if is_qlp(primary):
             product = parse_qlp(path, stream, hdus)

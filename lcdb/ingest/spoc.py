@@ -9,7 +9,7 @@ HLSP (SPOC's pipeline run on full-frame images) has the same layout at the FFI c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from lcdb.ingest.product import (
 )
 from lcdb.missions.tess import TESS_QUALITY_FLAGS
 
+if TYPE_CHECKING:
+    from astropy.io import fits  # annotations only; astropy is untyped, so Any to mypy
+
 SPOC_OPTIMAL_APERTURE = "spoc-optimal-aperture"
 """PhotometricSource name of SPOC's simple aperture photometry in the optimal aperture."""
 PDC = "PDC"
@@ -60,11 +63,11 @@ def read_spoc_lightcurve(path: Path | str) -> Lightcurve:
     return read_checked(path, parse_spoc)
 
 
-def is_spoc(primary: Any) -> bool:
+def is_spoc(primary: fits.Header) -> bool:
     return str(primary.get("TELESCOP", "")).strip() == "TESS"
 
 
-def parse_spoc(path: Path, stream: BinaryIO, hdus: Any) -> Lightcurve:
+def parse_spoc(path: Path, stream: BinaryIO, hdus: fits.HDUList) -> Lightcurve:
     primary = hdus[0].header
     if not is_spoc(primary):
         raise NotALightcurve(path, f"TELESCOP is {primary.get('TELESCOP')!r}, not 'TESS'")
@@ -123,7 +126,7 @@ def parse_spoc(path: Path, stream: BinaryIO, hdus: Any) -> Lightcurve:
     )
 
 
-def target_properties(primary: Any) -> TargetProperties:
+def target_properties(primary: fits.Header) -> TargetProperties:
     """The TIC values TESS products quote in their primary header."""
     return TargetProperties(
         ra=as_ra(primary.get("RA_OBJ")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import psycopg
@@ -19,6 +19,9 @@ from lcdb.db import normalise_url
 from lcdb.ingest import pgcopy
 from lcdb.ingest.errors import IngestError, InvalidValue, MissingColumn, UnreadableFile
 from lcdb.ingest.load import ensure_dimensions
+
+if TYPE_CHECKING:
+    from astropy.table import Column, Table  # annotations only; astropy is untyped
 
 ID_COLUMNS = ("tic_id", "ticid", "id")
 #: database column -> accepted column names in the file (case-insensitive), first match wins
@@ -121,7 +124,7 @@ def ingest_targets(url: str, path: Path, *, catalog: str = "TIC") -> TargetsLoad
     return TargetsLoaded(created, len(inserted) - created)
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path) -> Table:
     from astropy.table import Table
 
     if not path.is_file():
@@ -140,13 +143,13 @@ def _read(path: Path) -> Any:
         raise UnreadableFile(path, f"not a readable {fmt} table ({reason})") from exc
 
 
-def _values(column: Any) -> tuple[np.ndarray, np.ndarray]:
+def _values(column: Column) -> tuple[np.ndarray, np.ndarray]:
     data = np.ma.getdata(column)
     mask = np.ma.getmaskarray(column)
     return np.asarray(data), np.asarray(mask)
 
 
-def _integers(path: Path, column: Any, name: str) -> np.ndarray:
+def _integers(path: Path, column: Column, name: str) -> np.ndarray:
     data, mask = _values(column)
     if bool(mask.any()):
         raise InvalidValue(path, f"row {int(np.argmax(mask)) + 1}: {name} is empty")
@@ -159,7 +162,7 @@ def _integers(path: Path, column: Any, name: str) -> np.ndarray:
     return ids
 
 
-def _floats(path: Path, column: Any, name: str, *, required: bool) -> np.ndarray:
+def _floats(path: Path, column: Column, name: str, *, required: bool) -> np.ndarray:
     data, mask = _values(column)
     if data.dtype.kind not in "iuf":
         raise InvalidValue(path, f"column {name} holds {data.dtype} values, not numbers")

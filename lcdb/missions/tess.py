@@ -42,7 +42,10 @@ class TESSObservation(Observation):
     )
 
 
-Observation.__table__.append_constraint(
+# Declarative types __table__ as any FromClause; a model with a __tablename__ is mapped to a Table.
+_observation_table = Observation.__table__
+assert isinstance(_observation_table, sa.Table)
+_observation_table.append_constraint(
     sa.CheckConstraint(
         f"type <> '{TESS_OBSERVATION}' OR (sector IS NOT NULL AND sector > 0)",
         name="tess_has_sector",
@@ -50,7 +53,7 @@ Observation.__table__.append_constraint(
 )
 # One TESS observation per sector, instrument (CCD) and cadence: the key ingest upserts on.
 # Rows of other missions have a NULL sector and so never collide.
-Observation.__table__.append_constraint(
+_observation_table.append_constraint(
     sa.UniqueConstraint(
         "instrument_id", "sector", "cadence_seconds", name="uq_observation_tess_key"
     )
@@ -138,7 +141,8 @@ class TESSQualityFlags(QualityFlagArray):
 
     def mask(self, bits: int = TESSQualityMask.DEFAULT) -> np.ndarray:
         """True where any of `bits` is set: the cadences a user normally drops."""
-        return (np.asarray(self.quality_flags, dtype=np.int32) & np.int32(int(bits))) != 0
+        # astype(bool) is `!= 0`, typed: numpy's stubs give comparisons and ufuncs as Any
+        return (np.asarray(self.quality_flags, dtype=np.int32) & np.int32(int(bits))).astype(bool)
 
     def good(self, bits: int = TESSQualityMask.DEFAULT) -> np.ndarray:
         """True where none of `bits` is set."""

@@ -9,6 +9,7 @@ time.
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -28,6 +29,13 @@ class Base(orm.DeclarativeBase):
     metadata = sa.MetaData(schema=SCHEMA, naming_convention=NAMING_CONVENTION)
 
 
+class Described(TypedDict):
+    """The keyword arguments `described` returns, typed so `mapped_column(**...)` checks them."""
+
+    comment: str
+    info: dict[str, object]
+
+
 def described(
     description: str,
     *,
@@ -35,7 +43,7 @@ def described(
     ucd: str | None = None,
     utype: str | None = None,
     principal: bool = False,
-) -> dict[str, object]:
+) -> Described:
     """Keyword arguments for `mapped_column` that declare a column's published metadata.
 
     This is the one place descriptions, units and UCDs are written: the description also becomes

@@ -30,7 +30,8 @@ class NumpyArray(sa.types.TypeDecorator[np.ndarray]):
         array = np.asarray(value, dtype=self.dtype)
         if array.ndim != 1:
             raise ValueError(f"expected a one-dimensional array, got shape {array.shape}")
-        return array.tolist()
+        values: list[Any] = array.tolist()  # numpy types tolist() as Any: 1-d gives a list
+        return values
 
     def process_result_value(self, value: Any, dialect: Dialect) -> np.ndarray | None:
         if value is None:
