@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from adql import OutputColumn
 from tap_service.votable import (
@@ -39,26 +39,17 @@ VOTABLE_MIME = "application/x-votable+xml"
 TAPREGEXT = "ivo://ivoa.net/std/TAPRegExt"
 
 
-class Writer(Protocol):
-    """A result writer: the document as `bytes` chunks, streamed from `source`'s rows."""
+#: What a writer reads: rows (`RowSource`) or COPY BINARY tuples (`CopySource`).
+Source = TypeVar("Source", contravariant=True)
+
+
+class Writer(Protocol[Source]):
+    """A result writer: the document as `bytes` chunks, streamed from `source`."""
 
     def __call__(
         self,
         columns: Sequence[OutputColumn],
-        source: RowSource,
-        *,
-        infos: Iterable[Info | tuple[str, str, str | None]] = (),
-        systems: Iterable[CooSys | TimeSys] = (),
-    ) -> Iterator[bytes]: ...
-
-
-class CopyWriter(Protocol):
-    """A writer of the same document from raw COPY BINARY tuples (`votable.pgcopy`)."""
-
-    def __call__(
-        self,
-        columns: Sequence[OutputColumn],
-        source: CopySource,
+        source: Source,
         *,
         infos: Iterable[Info | tuple[str, str, str | None]] = (),
         systems: Iterable[CooSys | TimeSys] = (),
@@ -83,10 +74,10 @@ class OutputFormat:
     aliases: tuple[str, ...]
     #: TAPRegExt key (`ivo://ivoa.net/std/TAPRegExt#output-...`), only for VOTable variants.
     tapregext_id: str | None
-    writer: Writer
+    writer: Writer[RowSource]
     #: Writes the same bytes from COPY BINARY tuples; the executor reads the rows through
     #: COPY (about twice as fast) whenever a format has one and the column types allow it.
-    copy_writer: CopyWriter | None = None
+    copy_writer: Writer[CopySource] | None = None
     #: Further MIME types (without parameters) that select this format, e.g. `text/xml`.
     also_accepts: tuple[str, ...] = ()
 
