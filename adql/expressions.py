@@ -17,7 +17,7 @@ from adql.functions import ArgKind, FunctionDef, UnitRule
 from adql.metadata import ExprInfo
 
 if TYPE_CHECKING:
-    from adql.resolve import OutputItem, Resolution
+    from adql.resolution import OutputItem, Resolution
     from adql.scope import Scope
 
 _NUMERIC_OK = frozenset(("numeric", "unknown", "null"))

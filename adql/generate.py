@@ -24,7 +24,7 @@ from adql import ast
 from adql.functions import FUNCTIONS
 from adql.geometry import GeometryTranslator
 from adql.metadata import ExprInfo
-from adql.resolve import ColumnBinding, OutputItem, Resolution
+from adql.resolution import ColumnBinding, OutputItem, Resolution
 
 _JOIN_KEYWORDS = {
     ast.JoinType.INNER: "JOIN",
