@@ -91,7 +91,7 @@ class ExpressionChecker:
             return metadata.cast(expr.target.name, expr.target.length, info)
         if isinstance(expr, ast.ScalarSubquery):
             outputs = self.single_column(expr.query, scope, expr)
-            return outputs[0].info if outputs else ExprInfo(None)
+            return metadata.unindexed(outputs[0].info) if outputs else ExprInfo(None)
         return self.predicate(expr, scope)
 
     def predicate(self, expr: ast.Expression, scope: Scope) -> ExprInfo:

@@ -9,7 +9,7 @@ wrong SQL. A pgSphere/PostGIS implementation only has to implement this Protocol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from adql import ast
@@ -22,8 +22,19 @@ POLYGON = ExprInfo("double", "*", unit="deg", xtype="polygon")
 REGION = ExprInfo("char", "*", xtype="adql:region")
 
 
-#: Renders any sub-expression (including nested geometry, through the translator again).
-Render = Callable[[ast.Expression], str]
+class Render(Protocol):
+    """What a translator is handed to get at a construct's sub-expressions.
+
+    ``render(expr)`` is the SQL of any sub-expression (nested geometry comes back through
+    the translator); ``render.info(expr)`` is what any sub-expression is, so a translator
+    can look inside nested constructs before choosing a form: in ``CONTAINS(POINT(ra,
+    dec), CIRCLE(...))``, ``render.info(point.args[0]).indexed`` tells it ``ra`` is an
+    indexed column, when CONTAINS itself only sees the POINT's (never indexed) info.
+    """
+
+    def __call__(self, expr: ast.Expression, /) -> str: ...
+
+    def info(self, expr: ast.Expression, /) -> ExprInfo: ...
 
 
 class GeometryTranslator(Protocol):
@@ -31,6 +42,10 @@ class GeometryTranslator(Protocol):
 
     It receives the node itself, a ``render`` callback for its arguments (so it decides how
     nested geometry is rendered, e.g. a POINT inside CONTAINS) and the arguments' types.
+    ``infos[i].indexed`` says argument ``i`` is a direct reference to an indexed catalog
+    column (see :attr:`adql.metadata.ExprInfo.indexed`), e.g. both arguments of
+    ``POINT(ra, dec)`` when ``ra`` and ``dec`` are indexed: the cue to write the SQL form
+    that index serves. The choice must never change the result, only its speed.
     """
 
     def function(
