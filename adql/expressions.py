@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from adql import ast, functions, geometry, metadata
 from adql.errors import ADQLSemanticError
-from adql.functions import ArgKind, FunctionDef, UnitRule
 from adql.metadata import ExprInfo
+from adql.signatures import ArgKind, FunctionDef, UnitRule
 
 if TYPE_CHECKING:
     from adql.resolution import OutputItem, Resolution
@@ -207,16 +207,16 @@ class ExpressionChecker:
                 msg += f"; did you mean '{hint}'?"
             raise ADQLSemanticError(msg, call.line, call.col, suggestion=hint)
         n = len(call.args)
-        if n < fdef.min_args or (fdef.max_args is not None and n > fdef.max_args):
+        signature = fdef.signature
+        if not signature.accepts(n):
             raise ADQLSemanticError(
                 f"Function '{call.name}' takes {_arity(fdef)}, got {n}", call.line, call.col
             )
         infos: list[ExprInfo] = []
         for i, arg in enumerate(call.args):
-            param = fdef.params[min(i, len(fdef.params) - 1)]
             info = self.expression(arg, scope)
-            self.check_argument(fdef, param.kind, i, arg, info)
-            if fdef.variadic:
+            self.check_argument(fdef, signature.param(i).kind, i, arg, info)
+            if signature.more:
                 for earlier in infos:  # COALESCE: all arguments must be of one kind
                     self.comparable(earlier, info, arg)
             infos.append(info)
@@ -276,10 +276,8 @@ class ExpressionChecker:
             unit, ucd = first.unit, first.ucd
         elif rule is UnitRule.KEEP_UNIT:
             unit = first.unit
-        elif rule is UnitRule.TO_DEG:
-            unit = "deg"
-        elif rule is UnitRule.TO_RAD:
-            unit = "rad"
+        elif rule.fixed_unit is not None:
+            unit = rule.fixed_unit
         elif rule is UnitRule.TARGET:
             target = call.args[1]
             assert isinstance(target, ast.StringLiteral)

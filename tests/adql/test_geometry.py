@@ -1,4 +1,5 @@
-"""The geometry seam: what a translator is told about the arguments it renders."""
+"""The geometry seam: which calls it accepts (the declared signatures) and what a
+translator is told about the arguments it renders."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import pytest
 
 import adql
 from adql import ast
+from adql.functions import FUNCTIONS, Feature, language_features
 from adql.geometry import Render
 from adql.metadata import ExprInfo
+from adql.resolve import resolve
+from adql.signatures import ArgKind, FunctionDef, Signature
 from tests.adql.adql_testcatalog import CATALOG
 
 
@@ -118,3 +122,82 @@ def test_indexed_does_not_change_translation_or_metadata() -> None:
     )
     query = "SELECT ra, dec + 1, s.id FROM lcdb.target, (SELECT id FROM lcdb.dataset) AS s"
     assert adql.compile(query, unindexed) == adql.compile(query, CATALOG)
+
+
+# ----------------------------------------------------------------- declared signatures
+
+#: An argument of each kind, and one of the wrong kind for it.
+GOOD = {
+    ArgKind.NUMERIC: "ra",
+    ArgKind.POINT: "POINT(1, 2)",
+    ArgKind.GEOMETRY: "CIRCLE(1, 2, 3)",
+    ArgKind.STRING_LITERAL: "'ICRS'",
+}
+BAD = {
+    ArgKind.NUMERIC: "label",
+    ArgKind.POINT: "CIRCLE(1, 2, 3)",
+    ArgKind.GEOMETRY: "ra",
+    ArgKind.STRING_LITERAL: "label",
+}
+SIGNATURES = [
+    (fdef, sig)
+    for fdef in FUNCTIONS.values()
+    if fdef.feature is Feature.GEOMETRY
+    for sig in fdef.signatures
+]
+
+
+def result_of(name: str, args: list[str]) -> ExprInfo:
+    query = f"SELECT {name}({', '.join(args)}) FROM lcdb.target"
+    return resolve(adql.parse(query), CATALOG).result[0].info
+
+
+def accepted_calls(sig: Signature) -> list[list[str]]:
+    base = [GOOD[p.kind] for p in sig.params]
+    if not sig.more:
+        return [base]
+    return [base, base + [GOOD[p.kind] for p in sig.more] * 2]
+
+
+@pytest.mark.parametrize(
+    ("fdef", "sig"), SIGNATURES, ids=[f"{f.name}:{len(s.params)}" for f, s in SIGNATURES]
+)
+def test_each_declared_signature_accepts_its_arguments_and_refuses_others(
+    fdef: FunctionDef, sig: Signature
+) -> None:
+    for args in accepted_calls(sig):
+        info = result_of(fdef.name, args)
+        assert (info.datatype, info.arraysize, info.xtype) == (
+            fdef.result,
+            fdef.result_arraysize,
+            fdef.result_xtype,
+        )
+        for i in range(len(args)):
+            wrong = [*args[:i], BAD[sig.param(i).kind], *args[i + 1 :]]
+            with pytest.raises(adql.ADQLSemanticError, match="Wrong arguments"):
+                result_of(fdef.name, wrong)
+    with pytest.raises(adql.ADQLSemanticError, match="Wrong arguments"):
+        result_of(fdef.name, accepted_calls(sig)[0][:-1])
+
+
+def test_geometry_features_describe_every_signature() -> None:
+    described = {f.form: f.description for f in language_features(include_geometry=True)}
+    assert described["CIRCLE"] == (
+        "A circle given centre and radius. Forms: "
+        "CIRCLE(center POINT, radius DOUBLE) -> CIRCLE; "
+        "CIRCLE(x DOUBLE, y DOUBLE, radius DOUBLE) -> CIRCLE; "
+        "CIRCLE(coordsys TEXT, center POINT, radius DOUBLE) -> CIRCLE (deprecated); "
+        "CIRCLE(coordsys TEXT, x DOUBLE, y DOUBLE, radius DOUBLE) -> CIRCLE (deprecated)."
+    )
+    assert (
+        "POLYGON(v1 POINT, v2 POINT, v3 POINT, [v POINT, ...]) -> POLYGON" in (described["POLYGON"])
+    )
+    for fdef, sig in SIGNATURES:
+        assert sig.form(fdef.name, "").split(" -> ")[0] in described[fdef.name]
+
+
+def test_geometry_results_carry_degrees() -> None:
+    assert result_of("DISTANCE", ["1", "2", "3", "4"]).unit == "deg"
+    assert result_of("AREA", ["CIRCLE(1, 2, 3)"]).unit == "deg**2"
+    assert result_of("POINT", ["1", "2"]) == ExprInfo("double", "2", "deg", xtype="point")
+    assert result_of("CONTAINS", ["POINT(1, 2)", "CIRCLE(1, 2, 3)"]) == ExprInfo("int")
