@@ -311,6 +311,12 @@ def test_golden_rows(adql_db: Conn, case: golden.Case) -> None:
     assert got == [tuple(close_to(v) for v in row) for row in expected]
 
 
+def test_golden_rows_cover_the_language() -> None:
+    assert len(GOLDEN_ROWS) >= 30
+    executed = {c.path.stem for c in GOLDEN_ROWS}
+    assert {"select", "joins", "subqueries", "setops", "functions", "udf", "limits"} <= executed
+
+
 def test_using_columns_in_outer_joins(adql_db: Conn) -> None:
     right = rows(
         adql_db,
