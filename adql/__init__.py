@@ -12,7 +12,9 @@ The UDFs (``ivo_*``, seeded ``RAND``) call SQL functions in schema ``adql_udf``,
 idempotently in ``adql/pg_functions.sql`` for the service's migrations to install.
 Geometry is type-checked but translated only through an :class:`GeometryTranslator`
 (``geometry=``); the default refuses it. :func:`language_features` lists the TAPRegExt
-features, all derived from the one function table in :mod:`adql.functions`.
+features, all derived from the one function table in :mod:`adql.functions`;
+:data:`VERSIONS` the ADQL versions it accepts, for the service's LANG check
+(:data:`LANG_VALUES`, :func:`version_for_lang`) and the versions /capabilities lists.
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ from adql.limits import for_query
 from adql.metadata import OutputColumn, output_column
 from adql.parser import parse
 from adql.resolve import resolve
+from adql.versions import LANG_VALUES, VERSIONS, Version, version_for_lang
 
 __all__ = [
     "FUNCTIONS",
+    "LANG_VALUES",
+    "VERSIONS",
     "ADQLError",
     "ADQLSemanticError",
     "ADQLSyntaxError",
@@ -41,11 +46,13 @@ __all__ = [
     "GeometryTranslator",
     "OutputColumn",
     "Table",
+    "Version",
     "ast",
     "compile",
     "language_features",
     "parse",
     "translate",
+    "version_for_lang",
 ]
 
 

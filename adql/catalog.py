@@ -33,6 +33,15 @@ DATATYPES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Column:
+    """A published column: its ADQL name, VOTable type and metadata, and database name.
+
+    ``indexed`` says the database has an index that a condition on this column alone can
+    use (TAP_SCHEMA ``columns.indexed``). Translation does not depend on it; it is there
+    for choices a query's meaning does not depend on, e.g. a geometry translator writing
+    ``CONTAINS(POINT(ra, dec), ...)`` in the form the index on ``ra``/``dec`` serves
+    (see :attr:`adql.metadata.ExprInfo.indexed`).
+    """
+
     name: str
     datatype: str
     arraysize: str | None = None
@@ -42,6 +51,7 @@ class Column:
     xtype: str | None = None
     description: str | None = None
     db_name: str | None = None
+    indexed: bool = False
 
     def __post_init__(self) -> None:
         if self.datatype not in DATATYPES:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from adql import ast, functions, geometry, metadata
 from adql.errors import ADQLSemanticError
-from adql.functions import ArgKind, FunctionDef, UnitRule
 from adql.metadata import ExprInfo
+from adql.signatures import ArgKind, FunctionDef, UnitRule
 
 if TYPE_CHECKING:
-    from adql.resolve import OutputItem, Resolution
+    from adql.resolution import OutputItem, Resolution
     from adql.scope import Scope
 
 _NUMERIC_OK = frozenset(("numeric", "unknown", "null"))
@@ -91,7 +91,7 @@ class ExpressionChecker:
             return metadata.cast(expr.target.name, expr.target.length, info)
         if isinstance(expr, ast.ScalarSubquery):
             outputs = self.single_column(expr.query, scope, expr)
-            return outputs[0].info if outputs else ExprInfo(None)
+            return metadata.unindexed(outputs[0].info) if outputs else ExprInfo(None)
         return self.predicate(expr, scope)
 
     def predicate(self, expr: ast.Expression, scope: Scope) -> ExprInfo:
@@ -207,16 +207,16 @@ class ExpressionChecker:
                 msg += f"; did you mean '{hint}'?"
             raise ADQLSemanticError(msg, call.line, call.col, suggestion=hint)
         n = len(call.args)
-        if n < fdef.min_args or (fdef.max_args is not None and n > fdef.max_args):
+        signature = fdef.signature
+        if not signature.accepts(n):
             raise ADQLSemanticError(
                 f"Function '{call.name}' takes {_arity(fdef)}, got {n}", call.line, call.col
             )
         infos: list[ExprInfo] = []
         for i, arg in enumerate(call.args):
-            param = fdef.params[min(i, len(fdef.params) - 1)]
             info = self.expression(arg, scope)
-            self.check_argument(fdef, param.kind, i, arg, info)
-            if fdef.variadic:
+            self.check_argument(fdef, signature.param(i).kind, i, arg, info)
+            if signature.more:
                 for earlier in infos:  # COALESCE: all arguments must be of one kind
                     self.comparable(earlier, info, arg)
             infos.append(info)
@@ -276,10 +276,8 @@ class ExpressionChecker:
             unit, ucd = first.unit, first.ucd
         elif rule is UnitRule.KEEP_UNIT:
             unit = first.unit
-        elif rule is UnitRule.TO_DEG:
-            unit = "deg"
-        elif rule is UnitRule.TO_RAD:
-            unit = "rad"
+        elif rule.fixed_unit is not None:
+            unit = rule.fixed_unit
         elif rule is UnitRule.TARGET:
             target = call.args[1]
             assert isinstance(target, ast.StringLiteral)
@@ -305,7 +303,9 @@ class ExpressionChecker:
             raise ADQLSemanticError(
                 "IN_UNIT: the unit of the first argument is not known", call.line, call.col
             )
-        from astropy import units as u  # type: ignore[import-untyped]  # lazily: slow import
+        # lazily: a slow import. astropy has no py.typed: "untyped" under a bare
+        # `mypy --strict adql`, ignored by the project's [tool.mypy] override.
+        from astropy import units as u  # type: ignore[import-untyped, unused-ignore]
 
         with warnings.catch_warnings():
             warnings.simplefilter("error")

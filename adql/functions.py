@@ -1,110 +1,45 @@
 """The single table of every function a query may call.
 
-One declaration per function gives: what the resolver checks (arity, argument kinds),
-what the metadata pass infers (result datatype, how units carry through), how the
-generator renders it in PostgreSQL, the doc line, and the TAPRegExt language feature it
-belongs to -- so the service's ``languageFeatures`` can be generated from here and can
-never disagree with what the translator accepts. Nothing outside this table can be called.
+One declaration per function (in the types of :mod:`adql.signatures`) gives: what the
+resolver checks (its signatures: arity and argument kinds, every overload of a geometry
+construct included), what the metadata pass infers (result datatype, how units carry
+through), how the generator renders it in PostgreSQL, the doc line, and the TAPRegExt
+language feature it belongs to -- so the service's ``languageFeatures`` are generated from
+here and can never disagree with what the translator accepts. Nothing outside this table
+can be called.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+
+from adql.signatures import (
+    ArgKind,
+    Feature,
+    FunctionDef,
+    Param,
+    Renderer,
+    Signature,
+    UnitRule,
+)
+
+__all__ = [
+    "FUNCTIONS",
+    "UDF_SCHEMA",
+    "ArgKind",
+    "Feature",
+    "FunctionDef",
+    "LanguageFeature",
+    "Param",
+    "Signature",
+    "UnitRule",
+    "language_features",
+    "lookup",
+]
 
 UDF_SCHEMA = "adql_udf"
-FEATURE_PREFIX = "ivo://ivoa.net/std/tapregext#"
-
-
-class Feature(StrEnum):
-    """TAPRegExt language feature types (lower-case, as ADQL 2.1 §4.1 requires)."""
-
-    GEOMETRY = FEATURE_PREFIX + "features-adqlgeo"
-    STRING = FEATURE_PREFIX + "features-adql-string"
-    SETS = FEATURE_PREFIX + "features-adql-sets"
-    COMMON_TABLE = FEATURE_PREFIX + "features-adql-common-table"
-    TYPE = FEATURE_PREFIX + "features-adql-type"
-    UNIT = FEATURE_PREFIX + "features-adql-unit"
-    OFFSET = FEATURE_PREFIX + "features-adql-offset"
-    CONDITIONAL = FEATURE_PREFIX + "features-adql-conditional"
-    UDF = FEATURE_PREFIX + "features-udf"
-
-
-class ArgKind(StrEnum):
-    NUMERIC = "numeric"
-    INTEGER = "integer"  # an integer-typed value (SMALLINT, INTEGER, BIGINT)
-    STRING = "string"
-    ANY = "any"
-    GEOMETRY = "geometry"
-    SIGNED_INT_LITERAL = "signed integer literal"
-    UNSIGNED_INT_LITERAL = "unsigned integer literal"
-    STRING_LITERAL = "string literal"
-
-
-class UnitRule(StrEnum):
-    """How the first argument's unit/UCD carries to the result (see ``metadata``)."""
-
-    NONE = "none"  # dimensionless or unknown: drop unit and UCD
-    KEEP = "keep"  # same quantity: keep unit and UCD
-    KEEP_UNIT = "keep-unit"  # same unit, different quantity: keep unit only
-    TO_DEG = "deg"
-    TO_RAD = "rad"
-    TARGET = "target"  # IN_UNIT: unit is the second (literal) argument
-
-
-#: Renders a call from the already-rendered SQL of its arguments and their datatypes
-#: (None when unknown).
-Renderer = Callable[[Sequence[str], Sequence["str | None"]], str]
-
 _INTEGER_TYPES = frozenset(("unsignedByte", "short", "int", "long"))
-
-
-@dataclass(frozen=True, slots=True)
-class Param:
-    name: str
-    kind: ArgKind
-    optional: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionDef:
-    name: str
-    params: tuple[Param, ...]
-    result: str | None  # VOTable datatype; None = same as the first argument
-    render: Renderer
-    doc: str
-    feature: Feature | None = None
-    units: UnitRule = UnitRule.NONE
-    variadic: bool = False  # the last parameter repeats (COALESCE)
-    result_arraysize: str | None = None
-    result_xtype: str | None = None
-
-    @property
-    def min_args(self) -> int:
-        return sum(1 for p in self.params if not p.optional)
-
-    @property
-    def max_args(self) -> int | None:
-        return None if self.variadic else len(self.params)
-
-    def form(self) -> str:
-        """The TAPRegExt ``<form>``: ``name(arg TYPE, ...) -> TYPE``."""
-        args = ", ".join(f"{p.name} {_FORM_TYPES[p.kind]}" for p in self.params)
-        return f"{self.name.lower()}({args}) -> {_RESULT_FORMS.get(self.result or '', 'DOUBLE')}"
-
-
-_FORM_TYPES = {
-    ArgKind.NUMERIC: "DOUBLE",
-    ArgKind.INTEGER: "INTEGER",
-    ArgKind.STRING: "TEXT",
-    ArgKind.ANY: "ANY",
-    ArgKind.GEOMETRY: "GEOMETRY",
-    ArgKind.SIGNED_INT_LITERAL: "INTEGER",
-    ArgKind.UNSIGNED_INT_LITERAL: "INTEGER",
-    ArgKind.STRING_LITERAL: "TEXT",
-}
-_RESULT_FORMS = {"int": "INTEGER", "long": "BIGINT", "double": "DOUBLE", "char": "TEXT"}
 
 
 def _call(sql_name: str) -> Renderer:
@@ -151,6 +86,10 @@ def _unsupported(args: Sequence[str], types: Sequence[str | None]) -> str:
     raise AssertionError("IN_UNIT is rendered by the generator with its conversion factor")
 
 
+def _one(*params: Param, more: tuple[Param, ...] = ()) -> tuple[Signature]:
+    return (Signature(params, more),)
+
+
 _X = (Param("x", ArgKind.NUMERIC),)
 _XY = (Param("x", ArgKind.NUMERIC), Param("y", ArgKind.NUMERIC))
 
@@ -163,7 +102,7 @@ def _math(
     result: str | None = "double",
     render: Renderer | None = None,
 ) -> FunctionDef:
-    return FunctionDef(name, params, result, render or _call(name.lower()), doc, None, units)
+    return FunctionDef(name, _one(*params), result, render or _call(name.lower()), doc, None, units)
 
 
 _DEFINITIONS: tuple[FunctionDef, ...] = (
@@ -214,7 +153,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     _math("TAN", "Tangent of x (radians)."),
     FunctionDef(
         "LOWER",
-        (Param("s", ArgKind.STRING),),
+        _one(Param("s", ArgKind.STRING)),
         "char",
         _call("lower"),
         "Lower-case conversion.",
@@ -224,7 +163,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "UPPER",
-        (Param("s", ArgKind.STRING),),
+        _one(Param("s", ArgKind.STRING)),
         "char",
         _call("upper"),
         "Upper-case conversion.",
@@ -234,17 +173,16 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "COALESCE",
-        (Param("value", ArgKind.ANY),),
+        _one(Param("value", ArgKind.ANY), more=(Param("value", ArgKind.ANY),)),
         None,
         _call("coalesce"),
         "The first of its arguments that is not NULL.",
         Feature.CONDITIONAL,
         UnitRule.KEEP,
-        variadic=True,
     ),
     FunctionDef(
         "IN_UNIT",
-        (Param("x", ArgKind.NUMERIC), Param("unit", ArgKind.STRING_LITERAL)),
+        _one(Param("x", ArgKind.NUMERIC), Param("unit", ArgKind.STRING_LITERAL)),
         "double",
         _unsupported,
         "x converted to the given VOUnit.",
@@ -253,7 +191,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "IVO_HASWORD",
-        (Param("haystack", ArgKind.STRING), Param("needle", ArgKind.STRING)),
+        _one(Param("haystack", ArgKind.STRING), Param("needle", ArgKind.STRING)),
         "int",
         _udf("ivo_hasword"),
         "1 if needle occurs as a word in haystack (case-"
@@ -262,7 +200,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "IVO_NOCASEMATCH",
-        (Param("value", ArgKind.STRING), Param("pattern", ArgKind.STRING)),
+        _one(Param("value", ArgKind.STRING), Param("pattern", ArgKind.STRING)),
         "int",
         _udf("ivo_nocasematch"),
         "1 if value matches the LIKE pattern ignoring case, 0 otherwise.",
@@ -270,7 +208,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "IVO_HASHLIST_HAS",
-        (Param("hashlist", ArgKind.STRING), Param("item", ArgKind.STRING)),
+        _one(Param("hashlist", ArgKind.STRING), Param("item", ArgKind.STRING)),
         "int",
         _udf("ivo_hashlist_has"),
         "1 if item is one of the #-separated values in hashlist (case-insensitive), 0 otherwise.",
@@ -278,7 +216,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "IVO_INTERVAL_OVERLAPS",
-        (
+        _one(
             Param("l1", ArgKind.NUMERIC),
             Param("h1", ArgKind.NUMERIC),
             Param("l2", ArgKind.NUMERIC),
@@ -291,7 +229,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "IVO_HEALPIX_INDEX",
-        (
+        _one(
             Param("hpxorder", ArgKind.INTEGER),
             Param("ra", ArgKind.NUMERIC),
             Param("dec", ArgKind.NUMERIC),
@@ -303,7 +241,7 @@ _DEFINITIONS: tuple[FunctionDef, ...] = (
     ),
     FunctionDef(
         "IVO_HEALPIX_CENTER",
-        (Param("hpxorder", ArgKind.INTEGER), Param("hpxindex", ArgKind.INTEGER)),
+        _one(Param("hpxorder", ArgKind.INTEGER), Param("hpxindex", ArgKind.INTEGER)),
         "double",
         _udf("ivo_healpix_center"),
         "Centre (ra, dec) in degrees of a nested-scheme HEALPix cell, as a DALI point.",
@@ -318,64 +256,128 @@ def _through_geometry_seam(args: Sequence[str], types: Sequence[str | None]) -> 
     raise AssertionError("geometry is rendered by an adql.geometry.GeometryTranslator")
 
 
-def _geometry(name: str, params: str, result: str, doc: str, **kw: str) -> FunctionDef:
-    """A geometry construct. Its overloads (e.g. CIRCLE of a POINT or of two coordinates)
-    are checked by ``adql.geometry.check_call``; ``params`` documents the main form."""
-    kinds = {"n": ArgKind.NUMERIC, "g": ArgKind.GEOMETRY, "s": ArgKind.STRING}
-    parsed = tuple(Param(p.split(":")[0], kinds[p.split(":")[1]]) for p in params.split() if params)
+_GEOMETRY_KINDS = {
+    "n": ArgKind.NUMERIC,
+    "p": ArgKind.POINT,
+    "g": ArgKind.GEOMETRY,
+    "s": ArgKind.STRING_LITERAL,
+}
+_COORDSYS = Param("coordsys", ArgKind.STRING_LITERAL)
+
+
+def _signature(spec: str) -> Signature:
+    """``"x:n y:n [x:n y:n]..."``: ``name:kind`` parameters (kinds in ``_GEOMETRY_KINDS``),
+    then a bracketed group that may repeat."""
+
+    def params(words: str) -> tuple[Param, ...]:
+        return tuple(Param(n, _GEOMETRY_KINDS[k]) for n, k in (w.split(":") for w in words.split()))
+
+    fixed, _, group = spec.partition("[")
+    return Signature(params(fixed), params(group.removesuffix("]...")))
+
+
+def _geometry(
+    name: str,
+    forms: tuple[str, ...],
+    result: str,
+    doc: str,
+    units: UnitRule = UnitRule.NONE,
+    *,
+    arraysize: str | None = None,
+    xtype: str | None = None,
+    coordsys: bool = False,
+) -> FunctionDef:
+    """A geometry construct with one signature per form. ``coordsys`` adds the ADQL 2.0
+    forms, deprecated in 2.1, that begin with a coordinate-system string literal."""
+    signatures = tuple(_signature(f) for f in forms)
+    if coordsys:
+        signatures += tuple(Signature((_COORDSYS, *s.params), s.more, True) for s in signatures)
     return FunctionDef(
         name,
-        parsed,
+        signatures,
         result,
         _through_geometry_seam,
         doc,
         Feature.GEOMETRY,
-        result_arraysize=kw.get("arraysize"),
-        result_xtype=kw.get("xtype"),
+        units,
+        result_arraysize=arraysize,
+        result_xtype=xtype,
     )
 
 
+_DEG = UnitRule.TO_DEG
 _GEOMETRY_DEFINITIONS: tuple[FunctionDef, ...] = (
-    _geometry("AREA", "g:g", "double", "Area of a geometry in square degrees."),
+    _geometry(
+        "AREA", ("g:g",), "double", "Area of a geometry in square degrees.", UnitRule.TO_SQUARE_DEG
+    ),
     _geometry(
         "BOX",
-        "x:n y:n w:n h:n",
+        ("center:p width:n height:n", "x:n y:n width:n height:n"),
         "double",
         "A box (polygon) given centre and size.",
+        _DEG,
         arraysize="*",
         xtype="polygon",
+        coordsys=True,
     ),
-    _geometry("CENTROID", "g:g", "double", "Centroid of a geometry.", arraysize="2", xtype="point"),
+    _geometry(
+        "CENTROID",
+        ("g:g",),
+        "double",
+        "Centroid of a geometry.",
+        _DEG,
+        arraysize="2",
+        xtype="point",
+    ),
     _geometry(
         "CIRCLE",
-        "x:n y:n r:n",
+        ("center:p radius:n", "x:n y:n radius:n"),
         "double",
         "A circle given centre and radius.",
+        _DEG,
         arraysize="3",
         xtype="circle",
+        coordsys=True,
     ),
-    _geometry("CONTAINS", "a:g b:g", "int", "1 if the first geometry lies in the second."),
-    _geometry("COORD1", "p:g", "double", "First coordinate of a point."),
-    _geometry("COORD2", "p:g", "double", "Second coordinate of a point."),
+    _geometry("CONTAINS", ("a:g b:g",), "int", "1 if the first geometry lies in the second."),
+    _geometry("COORD1", ("p:p",), "double", "First coordinate of a point.", _DEG),
+    _geometry("COORD2", ("p:p",), "double", "Second coordinate of a point.", _DEG),
     _geometry(
-        "COORDSYS", "g:g", "char", "Coordinate system of a geometry (deprecated).", arraysize="*"
+        "COORDSYS", ("g:g",), "char", "Coordinate system of a geometry (deprecated).", arraysize="*"
     ),
-    _geometry("DISTANCE", "p1:g p2:g", "double", "Angular distance between two points."),
-    _geometry("INTERSECTS", "a:g b:g", "int", "1 if the two geometries overlap."),
-    _geometry("POINT", "x:n y:n", "double", "A point.", arraysize="2", xtype="point"),
+    _geometry(
+        "DISTANCE",
+        ("p1:p p2:p", "x1:n y1:n x2:n y2:n"),
+        "double",
+        "Angular distance between two points.",
+        _DEG,
+    ),
+    _geometry("INTERSECTS", ("a:g b:g",), "int", "1 if the two geometries overlap."),
+    _geometry(
+        "POINT",
+        ("x:n y:n",),
+        "double",
+        "A point.",
+        _DEG,
+        arraysize="2",
+        xtype="point",
+        coordsys=True,
+    ),
     _geometry(
         "POLYGON",
-        "x1:n y1:n x2:n y2:n x3:n y3:n",
+        ("v1:p v2:p v3:p [v:p]...", "x1:n y1:n x2:n y2:n x3:n y3:n [x:n y:n]..."),
         "double",
-        "A polygon.",
+        "A polygon given its vertices.",
+        _DEG,
         arraysize="*",
         xtype="polygon",
+        coordsys=True,
     ),
     _geometry(
         "REGION",
-        "s:s",
+        ("stcs:s",),
         "char",
-        "A region from an STC-S string (deprecated).",
+        "A region from an STC-S string literal (deprecated).",
         arraysize="*",
         xtype="adql:region",
     ),
@@ -412,8 +414,9 @@ def language_features(include_geometry: bool = False) -> tuple[LanguageFeature, 
     for fdef in FUNCTIONS.values():
         if fdef.feature is Feature.UDF:
             out.append(LanguageFeature(Feature.UDF, fdef.form(), fdef.doc))
-        elif fdef.feature is Feature.GEOMETRY and not include_geometry:
-            continue
+        elif fdef.feature is Feature.GEOMETRY:
+            if include_geometry:
+                out.append(LanguageFeature(Feature.GEOMETRY, fdef.name, fdef.description()))
         elif fdef.feature is not None:
             out.append(LanguageFeature(fdef.feature, fdef.name, fdef.doc))
     return tuple(out)

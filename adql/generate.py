@@ -24,7 +24,7 @@ from adql import ast
 from adql.functions import FUNCTIONS
 from adql.geometry import GeometryTranslator
 from adql.metadata import ExprInfo
-from adql.resolve import ColumnBinding, OutputItem, Resolution
+from adql.resolution import ColumnBinding, OutputItem, Resolution
 
 _JOIN_KEYWORDS = {
     ast.JoinType.INNER: "JOIN",
@@ -58,10 +58,27 @@ def quote_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+class _Render:
+    """The :class:`adql.geometry.Render` a geometry translator is given: SQL and info of
+    any sub-expression."""
+
+    __slots__ = ("info", "render")
+
+    def __init__(
+        self, render: Callable[[ast.Expression], str], info: Callable[[ast.Expression], ExprInfo]
+    ) -> None:
+        self.render = render
+        self.info = info
+
+    def __call__(self, expr: ast.Expression, /) -> str:
+        return self.render(expr)
+
+
 class Generator:
     def __init__(self, resolution: Resolution, geometry: GeometryTranslator) -> None:
         self.r = resolution
         self.geometry = geometry
+        self._render = _Render(self.expr, self.info)
         self._dispatch: dict[type, Callable[[Any], str]] = {
             ast.ColumnRef: self.column_ref,
             ast.NumericLiteral: self.numeric_literal,
@@ -302,7 +319,7 @@ class Generator:
         return FUNCTIONS[node.name].render(args, types)
 
     def geometry_function(self, node: ast.GeometryFunction) -> str:
-        return self.geometry.function(node, self.expr, [self.info(a) for a in node.args])
+        return self.geometry.function(node, self._render, [self.info(a) for a in node.args])
 
     def set_function(self, node: ast.SetFunction) -> str:
         if node.arg is None:
@@ -317,7 +334,7 @@ class Generator:
         target = node.target
         pg_type = _PG_TYPES.get(target.name)
         if pg_type is None:
-            return self.geometry.cast(node, self.expr, self.info(node.operand))
+            return self.geometry.cast(node, self._render, self.info(node.operand))
         operand = self.expr(node.operand)
         if target.length is not None:
             pg_type += f"({target.length})"

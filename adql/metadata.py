@@ -9,7 +9,7 @@ of deriving ``stat.mean;...`` style UCDs for aggregates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adql.catalog import Column
 
@@ -33,7 +33,17 @@ GEOMETRY_XTYPES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class ExprInfo:
-    """Type and metadata of an expression; ``datatype`` None means unknown (no catalog)."""
+    """Type and metadata of an expression; ``datatype`` None means unknown (no catalog).
+
+    ``indexed`` is True only for a direct reference to a catalog column declared
+    :attr:`adql.Column.indexed`: what a geometry translator needs to pick an SQL form the
+    index serves, e.g. for ``POINT(ra, dec)``. It is deliberately not carried through
+    anything else. Every rule below builds a new ExprInfo, so ``ra + 0``, ``CAST(ra AS
+    REAL)`` or ``ABS(ra)`` are not indexed (an index on ``ra`` does not serve them); and
+    where a query's output becomes a new table -- a derived table, a CTE, a scalar
+    subquery, the COALESCE that a FULL JOIN ... USING column stands for -- the resolver
+    clears it with :func:`unindexed`, since only the catalog's own table has the index.
+    """
 
     datatype: str | None
     arraysize: str | None = None
@@ -43,6 +53,7 @@ class ExprInfo:
     utype: str | None = None
     description: str | None = None
     is_null: bool = False
+    indexed: bool = False
 
     @property
     def kind(self) -> str:
@@ -90,8 +101,21 @@ class OutputColumn:
 
 def column_info(col: Column) -> ExprInfo:
     return ExprInfo(
-        col.datatype, col.arraysize, col.unit, col.ucd, col.xtype, col.utype, col.description
+        col.datatype,
+        col.arraysize,
+        col.unit,
+        col.ucd,
+        col.xtype,
+        col.utype,
+        col.description,
+        indexed=col.indexed,
     )
+
+
+def unindexed(info: ExprInfo) -> ExprInfo:
+    """``info`` for the same values seen through a new table (derived table, CTE, scalar
+    subquery, merged join column): no longer the catalog column, so no longer indexed."""
+    return replace(info, indexed=False) if info.indexed else info
 
 
 def integer_literal(value: int) -> ExprInfo:

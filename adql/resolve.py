@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from adql import ast
 from adql.catalog import Catalog
 from adql.errors import ADQLSemanticError
+from adql.metadata import unindexed
 from adql.resolution import ColumnBinding, OutputItem, Resolution, TableBinding
 from adql.resolution import norm as _norm
 from adql.scope import CteDef, Scope, Side, SourceColumn, ident_matches
@@ -69,7 +70,7 @@ class Resolver(FromResolver):
             self.n_ctes += 1
             self.r.ctes[id(cte)] = sql
             ctes[key] = CteDef(
-                cte.name, sql, [SourceColumn(o.name, o.name, o.info) for o in outputs]
+                cte.name, sql, [SourceColumn(o.name, o.name, unindexed(o.info)) for o in outputs]
             )
         self.r.result = self.select_expression(query.body, None, ctes)
         return self.r

@@ -8,11 +8,13 @@ enclosing queries (correlation) -- with "did you mean" suggestions for unknown n
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from adql import ast
 from adql.catalog import Catalog, Table
 from adql.errors import ADQLSemanticError
 from adql.expressions import ExpressionChecker
-from adql.metadata import ExprInfo, column_info
+from adql.metadata import ExprInfo, column_info, unindexed
 from adql.resolution import ColumnBinding, OutputItem, TableBinding
 from adql.resolution import norm as _norm
 from adql.scope import (
@@ -100,7 +102,7 @@ class FromResolver(ExpressionChecker):
                     None,
                     None,
                     alias,
-                    [SourceColumn(o.name, o.name, o.info) for o in outputs],
+                    [SourceColumn(o.name, o.name, unindexed(o.info)) for o in outputs],
                 )
             )
         else:
@@ -211,12 +213,7 @@ class FromResolver(ExpressionChecker):
                     for s in combined.sources
                     if any(ident_matches(ident, c.name) for c in s.columns)
                 }
-                merged = SourceColumn(
-                    lcol[1].name,
-                    lcol[1].sql_name,
-                    lcol[1].info,
-                    self.merged_binding(join, lcol, rcol),
-                )
+                merged = self.merged_column(join, lcol, rcol)
                 combined.merged[ident.name.lower()] = Merged(merged, frozenset(covered))
                 sql_names.append(lcol[1].sql_name)
             self.r.using[id(join)] = tuple(sql_names)
@@ -225,21 +222,27 @@ class FromResolver(ExpressionChecker):
         side.sources.extend(combined.sources)
         side.merged.update(combined.merged)
 
-    def merged_binding(
+    def merged_column(
         self,
         join: ast.Join,
         left: tuple[Source | None, SourceColumn],
         right: tuple[Source | None, SourceColumn],
-    ) -> ColumnBinding:
+    ) -> SourceColumn:
         """What a USING column means: the left one for INNER and LEFT joins (equal, or the
         only one present), the right one for RIGHT joins, either for FULL joins. Spelling
-        it out keeps SQL from depending on PostgreSQL's unqualified-name rules."""
+        it out keeps SQL from depending on PostgreSQL's unqualified-name rules. Its
+        metadata is the left column's; it is indexed only as the one column it stands for.
+        """
+        lcol, rcol = left[1], right[1]
         lb, rb = _binding_of(*left), _binding_of(*right)
         if join.kind is ast.JoinType.RIGHT:
-            return rb
-        if join.kind is ast.JoinType.FULL:
-            return ColumnBinding((), lb.column, (lb, rb))
-        return lb
+            binding, indexed = rb, rcol.info.indexed
+        elif join.kind is ast.JoinType.FULL:
+            binding, indexed = ColumnBinding((), lb.column, (lb, rb)), False
+        else:
+            binding, indexed = lb, lcol.info.indexed
+        info = replace(lcol.info, indexed=indexed)
+        return SourceColumn(lcol.name, lcol.sql_name, info, binding)
 
     def join_column(
         self, ident: ast.Identifier, side: Side, join: ast.Join

@@ -3,6 +3,7 @@
 Shaped like what the service will publish (``lcdb.target``, ``lcdb.dataset`` with array
 columns and the SQL-reserved name ``values``, ``TAP_SCHEMA`` living in ``tap_schema``), plus
 small tables for joins, NULLs and a column whose database name differs from its ADQL name.
+The primary keys (``id``) and ``lcdb.target``'s ``ra``/``dec`` are declared indexed.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ CATALOG = Catalog(
             "lcdb",
             "target",
             (
-                Column("id", "long", ucd="meta.id;meta.main", description="Target id"),
+                Column(
+                    "id", "long", ucd="meta.id;meta.main", description="Target id", indexed=True
+                ),
                 Column("catalog_id", "int", ucd="meta.id"),
                 Column("name", "long", ucd="meta.id", description="Catalog number of the target"),
-                Column("ra", "double", unit="deg", ucd="pos.eq.ra;meta.main"),
-                Column("dec", "double", unit="deg", ucd="pos.eq.dec;meta.main"),
+                Column("ra", "double", unit="deg", ucd="pos.eq.ra;meta.main", indexed=True),
+                Column("dec", "double", unit="deg", ucd="pos.eq.dec;meta.main", indexed=True),
                 Column("tmag", "float", unit="mag", ucd="phot.mag"),
                 Column("label", "char", "*", description="Free-text label"),
                 Column("Mixed", "int", description="A column whose name has upper case"),
@@ -30,7 +33,7 @@ CATALOG = Catalog(
             "lcdb",
             "dataset",
             (
-                Column("id", "int", ucd="meta.id;meta.main"),
+                Column("id", "int", ucd="meta.id;meta.main", indexed=True),
                 Column("target_id", "long", ucd="meta.id"),
                 Column("observation_id", "int", ucd="meta.id"),
                 Column("values", "double", "*", unit="electron/s"),
@@ -43,7 +46,7 @@ CATALOG = Catalog(
             "lcdb",
             "observation",
             (
-                Column("id", "int"),
+                Column("id", "int", indexed=True),
                 Column("target_id", "long"),
                 Column("sector", "short"),
                 Column("mid_time", "double", unit="d", ucd="time.epoch"),

@@ -1,4 +1,5 @@
-"""Every golden case: ADQL in, exact PostgreSQL (or exact error) out."""
+"""Every golden case: ADQL in, exact PostgreSQL (or exact error) out, and the output
+columns' metadata where a case declares them (rows are checked in ``test_execute``)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ def test_golden_case(case: golden.Case, update_golden: bool) -> None:
         assert output == case.expected
     else:
         assert (error, position, output) == (case.error, case.position, case.expected)
+
+
+WITH_COLUMNS = [c for c in CASES if c.columns is not None]
+
+
+@pytest.mark.parametrize("case", WITH_COLUMNS, ids=[c.id for c in WITH_COLUMNS])
+def test_golden_columns(case: golden.Case) -> None:
+    maxrec = int(case.meta["maxrec"]) if "maxrec" in case.meta else None
+    compiled = adql.compile(case.query, CATALOG, maxrec=maxrec)
+    got = [
+        golden.ColumnSpec(c.name, c.datatype, c.arraysize, c.unit, c.ucd, c.xtype)
+        for c in compiled.columns
+    ]
+    assert got == list(case.columns or ())
 
 
 def test_every_topic_has_a_file() -> None:
