@@ -14,12 +14,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import adql
 from tap_service import formats
 from tap_service.errors import BadParameter, MissingQuery, UnsupportedFormat, UnsupportedLang
 from tap_service.settings import Settings
 from tap_service.uws.model import Action, Phase
 
-LANGUAGES = ("ADQL", "ADQL-2.0", "ADQL-2.1")
 SINGLE_VALUED = (
     "LANG",
     "QUERY",
@@ -77,9 +77,10 @@ def parse_tap_request(params: dict[str, list[str]], settings: Settings) -> TapRe
     lang = single(params, "LANG")
     if lang is None or not lang.strip():
         raise BadParameter("LANG is required: use LANG=ADQL")
-    if lang.strip().upper() not in LANGUAGES:
+    if adql.version_for_lang(lang) is None:
         raise UnsupportedLang(
-            f"unsupported query language LANG={lang!r}; this service accepts {', '.join(LANGUAGES)}"
+            f"unsupported query language LANG={lang!r}; "
+            f"this service accepts {', '.join(adql.LANG_VALUES)}"
         )
     query = single(params, "QUERY")
     if query is None or not query.strip():

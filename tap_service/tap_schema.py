@@ -293,6 +293,7 @@ def _catalog_table(table: PublishedTable) -> Table:
                 utype=column.utype,
                 xtype=column.xtype,
                 description=column.description,
+                indexed=column.indexed,
             )
             for column in table.columns
         ),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+import adql
 from adql.functions import LanguageFeature
 from lcdb.published import PublishedTable
 from tap_service import formats
@@ -94,9 +95,10 @@ def _table_access(tap: etree._Element, service: Service) -> None:
 def _language(capability: etree._Element, dialect: Dialect) -> None:
     language = _sub(capability, "language")
     _sub(language, "name", "ADQL")
-    _sub(language, "version", "2.0", ivo_id="ivo://ivoa.net/std/ADQL#v2.0")
-    _sub(language, "version", "2.1", ivo_id="ivo://ivoa.net/std/ADQL#v2.1")
-    _sub(language, "description", "ADQL 2.1 (and 2.0), translated to PostgreSQL")
+    for version in adql.VERSIONS:
+        _sub(language, "version", version.number, ivo_id=version.ivo_id)
+    numbers = [version.number for version in adql.VERSIONS]
+    _sub(language, "description", f"ADQL {' and '.join(numbers)}, translated to PostgreSQL")
     by_type: dict[str, list[LanguageFeature]] = {}
     for feature in dialect.features():
         by_type.setdefault(str(feature.type.value), []).append(feature)

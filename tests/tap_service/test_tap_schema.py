@@ -161,3 +161,14 @@ def test_sync_is_repeatable(engine: sa.Engine) -> None:
         sync(conn, PUBLISHED)
     _, rows = run_adql(engine, "SELECT COUNT(*) FROM TAP_SCHEMA.tables")
     assert rows == [(len(PUBLISHED.tables),)]
+
+
+def test_the_catalogue_says_which_columns_are_indexed() -> None:
+    """The ADQL catalogue carries TAP_SCHEMA's `indexed` (geometry translators choose an
+    index-able form by it)."""
+    catalog = {table.qualified_name: table for table in PUBLISHED.catalog().tables}
+    for table in PUBLISHED.tables:
+        columns = catalog[table.qualified_name].columns
+        assert [c.indexed for c in columns] == [c.indexed for c in table.columns]
+    target = catalog["lcdb.target"]
+    assert {c.name for c in target.columns if c.indexed} >= {"id", "catalog_id"}
