@@ -85,6 +85,12 @@ class Runtime:
 
 
 class Service:
+    """The service as assembled: what it publishes, how it speaks ADQL, what it serves.
+
+    `publishers`, `dialect` and `endpoints` default to the TAP service's own; passing them
+    is how a test or a tool adds a capability without touching the rest.
+    """
+
     def __init__(
         self,
         settings: Settings,
