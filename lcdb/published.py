@@ -104,11 +104,8 @@ class PublishedSchema:
 
 def published_schema() -> PublishedSchema:
     """The LightcurveDB tables, as the service publishes them."""
-    return PublishedSchema("lcdb", SCHEMA_DESCRIPTION, published_tables())
-
-
-def published_tables() -> tuple[PublishedTable, ...]:
-    return tuple(_publish(metadata.tables[f"lcdb.{name}"]) for name in PUBLISHED_TABLES)
+    tables = tuple(_publish(metadata.tables[f"lcdb.{name}"]) for name in PUBLISHED_TABLES)
+    return PublishedSchema("lcdb", SCHEMA_DESCRIPTION, tables)
 
 
 def votable_type(column_type: sa.types.TypeEngine[object]) -> tuple[str, str | None, str | None]:

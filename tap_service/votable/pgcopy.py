@@ -40,7 +40,7 @@ import struct
 from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, islice
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import numpy as np
 
@@ -64,7 +64,6 @@ _BOOL_LUT = np.full(256, 84, dtype=np.uint8)  # any non-zero byte is true: 'T'
 _BOOL_LUT[0] = 70  # 'F'
 
 
-@runtime_checkable
 class CopySource(Protocol):
     """Raw COPY BINARY tuples (header and trailer removed), their column types, overflow."""
 
