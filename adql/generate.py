@@ -22,7 +22,7 @@ from typing import Any
 
 from adql import ast
 from adql.functions import FUNCTIONS
-from adql.geometry import GeometryTranslator
+from adql.geometry import SWAPPED, GeometryTranslator
 from adql.metadata import ExprInfo
 from adql.resolution import ColumnBinding, OutputItem, Resolution
 
@@ -344,9 +344,22 @@ class Generator:
         return f"({self.select_expression(node.query)})"
 
     def comparison(self, node: ast.Comparison) -> str:
+        condition = self.geometry_predicate(node)
+        if condition is not None:
+            return condition
         op = "<>" if node.op == "!=" else node.op
         left, right = node.left, node.right
         return f"{self.boolean_aware(left, right)} {op} {self.boolean_aware(right, left)}"
+
+    def geometry_predicate(self, node: ast.Comparison) -> str | None:
+        """What the geometry translator makes of a comparison with a geometry function."""
+        if isinstance(node.left, ast.GeometryFunction):
+            function, op, other = node.left, node.op, node.right
+        elif isinstance(node.right, ast.GeometryFunction):
+            function, op, other = node.right, SWAPPED[node.op], node.left
+        else:
+            return None
+        return self.geometry.predicate(function, op, other, self._render)
 
     def boolean_aware(self, node: ast.Expression, other: ast.Expression) -> str:
         if (

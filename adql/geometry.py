@@ -52,6 +52,23 @@ class GeometryTranslator(Protocol):
 
     def cast(self, node: ast.Cast, render: Render, info: ExprInfo) -> str: ...
 
+    def predicate(
+        self, node: ast.GeometryFunction, op: str, other: ast.Expression, render: Render
+    ) -> str | None:
+        """A comparison ``node op other`` as a condition of its own, or None.
+
+        The generator asks for every comparison with a geometry function on one side
+        (turned so that it is on the left: ``1 = CONTAINS(...)`` arrives as
+        ``CONTAINS(...) = 1``, ``r > DISTANCE(...)`` as ``DISTANCE(...) < r``), so that
+        the predicates can become conditions an index serves. None: the values are
+        compared as written.
+        """
+        ...
+
+
+#: The comparison operator meaning the same with the operands swapped (``<`` for ``>``).
+SWAPPED = {"=": "=", "<>": "<>", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
 
 class UnsupportedGeometry:
     """The default: every geometry construct is reported as not supported yet."""
@@ -71,6 +88,11 @@ class UnsupportedGeometry:
             node.line,
             node.col,
         )
+
+    def predicate(
+        self, node: ast.GeometryFunction, op: str, other: ast.Expression, render: Render
+    ) -> str | None:
+        return None
 
 
 _KINDS_OK = {

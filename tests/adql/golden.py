@@ -54,7 +54,7 @@ _COLUMN = re.compile(
     r"(?:\[(?P<arraysize>[0-9]*\*?)\])?(?P<rest>(?: +\S+)*)$"
 )
 _COLUMN_KEYS = ("unit", "ucd", "xtype")
-_SCALAR_KEYS = ("maxrec", "schema", "rows")
+_SCALAR_KEYS = ("maxrec", "schema", "rows", "geometry")
 _REPEATED_KEYS = ("column", "row")
 
 

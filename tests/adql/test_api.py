@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -217,6 +218,9 @@ class FakeGeometry:
 
     def cast(self, node: ast.Cast, render: Render, info: ExprInfo) -> str:
         return f"g_cast({render(node.operand)})"
+
+    def predicate(self, node: Any, op: str, other: Any, render: Any) -> str | None:
+        return None  # comparisons are compared as values here
 
 
 def test_geometry_plugs_in_through_one_seam() -> None:

@@ -10,17 +10,26 @@ import pytest
 
 import adql
 from tests.adql import golden
+from adql.pg_geometry import PgGeometry
 from tests.adql.adql_testcatalog import CATALOG
+
+SERVICE_GEOMETRY = PgGeometry()
 
 CASES = golden.load_all()
 _results: dict[Path, dict[str, golden.Case]] = {}
+
+
+def translator(case: golden.Case) -> adql.GeometryTranslator | None:
+    """`-- geometry: pg` cases translate geometry as the service does; others refuse it."""
+    return SERVICE_GEOMETRY if case.meta.get("geometry") == "pg" else None
 
 
 def run_case(case: golden.Case) -> tuple[str, str | None, tuple[int, int] | None]:
     schema = None if case.meta.get("schema") == "none" else CATALOG
     maxrec = int(case.meta["maxrec"]) if "maxrec" in case.meta else None
     try:
-        return adql.translate(case.query, schema, maxrec=maxrec), None, None
+        sql = adql.translate(case.query, schema, maxrec=maxrec, geometry=translator(case))
+        return sql, None, None
     except adql.ADQLError as exc:
         return exc.message, type(exc).__name__, (exc.line, exc.column)
 
@@ -56,7 +65,7 @@ WITH_COLUMNS = [c for c in CASES if c.columns is not None]
 @pytest.mark.parametrize("case", WITH_COLUMNS, ids=[c.id for c in WITH_COLUMNS])
 def test_golden_columns(case: golden.Case) -> None:
     maxrec = int(case.meta["maxrec"]) if "maxrec" in case.meta else None
-    compiled = adql.compile(case.query, CATALOG, maxrec=maxrec)
+    compiled = adql.compile(case.query, CATALOG, maxrec=maxrec, geometry=translator(case))
     got = [
         golden.ColumnSpec(c.name, c.datatype, c.arraysize, c.unit, c.ucd, c.xtype)
         for c in compiled.columns
