@@ -151,7 +151,7 @@ def _publish(table: sa.Table) -> PublishedTable:
                 name=column.name,
                 datatype=datatype,
                 arraysize=arraysize,
-                xtype=xtype,
+                xtype=_text(info, "xtype") or xtype,
                 description=column.comment,
                 unit=_text(info, "unit"),
                 ucd=_text(info, "ucd"),

@@ -42,13 +42,16 @@ def described(
     unit: str | None = None,
     ucd: str | None = None,
     utype: str | None = None,
+    xtype: str | None = None,
     principal: bool = False,
 ) -> Described:
     """Keyword arguments for `mapped_column` that declare a column's published metadata.
 
     This is the one place descriptions, units and UCDs are written: the description also becomes
     the column's COMMENT in the database, and TAP_SCHEMA, VOSI /tables and the ADQL catalog are
-    generated from `column.comment` and `column.info`.
+    generated from `column.comment` and `column.info`. `xtype` says what the values are when
+    the database type does not (a float8[] of polygon vertices: DALI's `polygon`), so that
+    ADQL treats the column as a geometry and results carry the DALI xtype.
     """
     info: dict[str, object] = {"principal": principal}
     if unit is not None:
@@ -57,6 +60,8 @@ def described(
         info["ucd"] = ucd
     if utype is not None:
         info["utype"] = utype
+    if xtype is not None:
+        info["xtype"] = xtype
     return {"comment": description, "info": info}
 
 

@@ -123,6 +123,7 @@ class FITSFrame(CreatedOn, Base):
             "Sky footprint from the frame's WCS: polygon vertices as ICRS ra, dec pairs",
             unit="deg",
             ucd="pos.outline;obs.field",
+            xtype="polygon",
         ),
     )
 

@@ -122,6 +122,9 @@ class CoordinatesAsArrays:
     def cast(self, node: Any, render: Any, info: ExprInfo) -> str:
         raise adql.ADQLSemanticError("no casts in this test", node.line, node.col)
 
+    def predicate(self, node: Any, op: str, other: Any, render: Any) -> str | None:
+        return None  # comparisons are compared as values here
+
 
 GEOMETRY_QUERY = "SELECT COORD2(POINT(t.ra, t.dec)) AS d, t.dec FROM lcdb.target AS t"
 

@@ -68,11 +68,11 @@ def test_every_published_table_matches_its_ddl(engine: sa.Engine, table: Publish
     indexed = leading_columns(inspector, table.name, schema)
     for column in table.columns:
         reflected = db_columns[column.name]
-        assert votable_type(reflected["type"]) == (
-            column.datatype,
-            column.arraysize,
-            column.xtype,
-        ), column.name
+        datatype, arraysize, xtype = votable_type(reflected["type"])
+        assert (datatype, arraysize) == (column.datatype, column.arraysize), column.name
+        # a declared xtype (a float8[] of polygon vertices is a `polygon`) says more than the
+        # database type; one the type implies (timestamp) must be kept
+        assert column.xtype == xtype or xtype is None, column.name
         assert column.nullable == reflected["nullable"], column.name
         assert column.indexed == (column.name in indexed), column.name
 
