@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import adql
-from tests.adql import golden
 from adql.pg_geometry import PgGeometry
+from tests.adql import golden
 from tests.adql.adql_testcatalog import CATALOG
 
 SERVICE_GEOMETRY = PgGeometry()
