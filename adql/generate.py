@@ -24,7 +24,7 @@ from adql import ast
 from adql.functions import FUNCTIONS
 from adql.geometry import SWAPPED, GeometryTranslator
 from adql.metadata import ExprInfo
-from adql.resolution import ColumnBinding, OutputItem, Resolution
+from adql.resolution import ColumnBinding, OutputItem, Resolution, norm
 
 _JOIN_KEYWORDS = {
     ast.JoinType.INNER: "JOIN",
@@ -128,7 +128,8 @@ class Generator:
         else:
             sql = self.term(body)
         if expr.order_by:
-            sql += " ORDER BY " + ", ".join(self.order_item(o) for o in expr.order_by)
+            select = body if isinstance(body, ast.Select) else None
+            sql += " ORDER BY " + ", ".join(self.order_item(o, select) for o in expr.order_by)
         if limit is not None:
             sql += f" LIMIT {limit}"
         if expr.offset is not None:
@@ -192,7 +193,9 @@ class Generator:
         # input column, which would not be what the ADQL alias means.
         return str(next(n for n, o in enumerate(outputs, start=1) if o.name == alias))
 
-    def order_item(self, item: ast.OrderItem) -> str:
+    def order_item(self, item: ast.OrderItem, select: ast.Select | None = None) -> str:
+        if not item.descending and (nearest := self.nearest_first(item, select)) is not None:
+            return nearest
         target = self.r.order.get(id(item))
         if isinstance(target, int):
             sql = str(target)
@@ -201,6 +204,23 @@ class Generator:
         else:
             sql = self.expr(item.expr)
         return sql + " DESC" if item.descending else sql
+
+    def nearest_first(self, item: ast.OrderItem, select: ast.Select | None) -> str | None:
+        """What the geometry translator orders by for an ascending DISTANCE (named, by
+        position or by alias): a form a nearest-neighbour index scan serves, or None."""
+        target = self.r.order.get(id(item))
+        expr: ast.Expression | None = item.expr
+        if select is not None and target is not None:
+            expr = None
+            for position, output in enumerate(select.items, start=1):
+                if isinstance(output, ast.SelectItem) and (
+                    target == position
+                    or (output.alias is not None and target == norm(output.alias))
+                ):
+                    expr = output.expr
+        if isinstance(expr, ast.GeometryFunction) and expr.name == "DISTANCE":
+            return self.geometry.ordering(expr, self._render)
+        return None
 
     # --------------------------------------------------------------------------- FROM
 

@@ -65,6 +65,14 @@ class GeometryTranslator(Protocol):
         """
         ...
 
+    def ordering(self, node: ast.GeometryFunction, render: Render) -> str | None:
+        """What to ORDER BY for ``DISTANCE(...)`` ascending, or None to sort by its value.
+
+        A translator whose index can list points nearest first (a KNN scan) returns an
+        expression that sorts the rows in the same order as the distance itself.
+        """
+        ...
+
 
 #: The comparison operator meaning the same with the operands swapped (``<`` for ``>``).
 SWAPPED = {"=": "=", "<>": "<>", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
@@ -92,6 +100,9 @@ class UnsupportedGeometry:
     def predicate(
         self, node: ast.GeometryFunction, op: str, other: ast.Expression, render: Render
     ) -> str | None:
+        return None
+
+    def ordering(self, node: ast.GeometryFunction, render: Render) -> str | None:
         return None
 
 

@@ -60,6 +60,8 @@ class Point:
     lat: str
     #: Both coordinates are indexed catalogue columns (the cue for an index condition).
     indexed: bool = False
+    #: Both coordinates are numbers written in the query (the same for every row).
+    constant: bool = False
 
     @property
     def sql(self) -> str:
@@ -130,6 +132,11 @@ class SpatialIndex(Protocol):
         """The region column `region` may intersect (or contain) `shape`."""
         ...
 
+    def nearest(self, point: Point, center: Point) -> str | None:
+        """An expression that sorts rows by the distance of `point` from `center` (a KNN
+        scan of the index), or None."""
+        ...
+
 
 class NoIndex:
     """No index conditions: exact tests only (correct everywhere, fast nowhere)."""
@@ -141,6 +148,9 @@ class NoIndex:
         return None
 
     def region_meets(self, region: Value, shape: Shape) -> str | None:
+        return None
+
+    def nearest(self, point: Point, center: Point) -> str | None:
         return None
 
 
@@ -329,6 +339,16 @@ class PgGeometry:
             return self._contains(b, a, node)
         return self._intersects(a, b, node)
 
+    def ordering(self, node: ast.GeometryFunction, render: Render) -> str | None:
+        """ORDER BY DISTANCE(...) ascending: nearest first through the index, when one side
+        is an indexed position and the other does not depend on the row."""
+        first, second = self._distance_points(node, render)
+        if first.indexed and second.constant:
+            return self.index.nearest(first, second)
+        if second.indexed and first.constant:
+            return self.index.nearest(second, first)
+        return None
+
     # DISTANCE
 
     def distance(self, node: ast.GeometryFunction, render: Render) -> str:
@@ -400,7 +420,8 @@ class PgGeometry:
         only matches them uncast."""
         _check_latitude(lat)
         indexed = render.info(lon).indexed and render.info(lat).indexed
-        return Point(render(lon), render(lat), indexed)
+        constant = _number(lon) is not None and _number(lat) is not None
+        return Point(render(lon), render(lat), indexed, constant)
 
     def _center(
         self, args: tuple[ast.Expression, ...], render: Render
@@ -569,7 +590,7 @@ def _from_stcs(region: stcs.Region, at: ast.StringLiteral) -> Shape:
                 f"REGION: latitude {lat:g} is outside [-90, 90] degrees", at.line, at.col
             )
     if region.kind == "point":
-        return Point(values[0], values[1])
+        return Point(values[0], values[1], constant=True)
     if region.kind == "circle":
         if not 0 < region.values[2] <= 180:
             raise ADQLSemanticError(
@@ -577,7 +598,7 @@ def _from_stcs(region: stcs.Region, at: ast.StringLiteral) -> Shape:
                 at.line,
                 at.col,
             )
-        return Circle(Point(values[0], values[1]), values[2])
+        return Circle(Point(values[0], values[1], constant=True), values[2])
     if region.kind == "box":
         return Polygon(call("geo_box", *values))
     return Polygon(call("geo_polygon", _array(values)))

@@ -222,6 +222,9 @@ class FakeGeometry:
     def predicate(self, node: Any, op: str, other: Any, render: Any) -> str | None:
         return None  # comparisons are compared as values here
 
+    def ordering(self, node: Any, render: Any) -> str | None:
+        return None  # distances sort by their value here
+
 
 def test_geometry_plugs_in_through_one_seam() -> None:
     sql = adql.translate(

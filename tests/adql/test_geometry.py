@@ -42,6 +42,9 @@ class RecordingGeometry:
     def predicate(self, node: Any, op: str, other: Any, render: Any) -> str | None:
         return None  # comparisons are compared as values here
 
+    def ordering(self, node: Any, render: Any) -> str | None:
+        return None  # distances sort by their value here
+
 
 def told(query: str) -> list[tuple[str, list[bool]]]:
     geometry = RecordingGeometry()

@@ -125,6 +125,9 @@ class CoordinatesAsArrays:
     def predicate(self, node: Any, op: str, other: Any, render: Any) -> str | None:
         return None  # comparisons are compared as values here
 
+    def ordering(self, node: Any, render: Any) -> str | None:
+        return None  # distances sort by their value here
+
 
 GEOMETRY_QUERY = "SELECT COORD2(POINT(t.ra, t.dec)) AS d, t.dec FROM lcdb.target AS t"
 
