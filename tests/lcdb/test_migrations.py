@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -78,24 +79,30 @@ def test_column_comments_come_from_the_model_declarations(migrated_database_url:
     assert columns["values"]["comment"]
 
 
-def test_latest_adql_functions_revision_installs_the_current_sql() -> None:
-    """A change to adql/pg_functions.sql needs a new revision carrying the new text."""
+@pytest.mark.parametrize(
+    ("sql_file", "variable"),
+    [("pg_functions.sql", "FUNCTIONS_SQL"), ("pg_geometry.sql", "GEOMETRY_SQL")],
+)
+def test_latest_adql_functions_revision_installs_the_current_sql(
+    sql_file: str, variable: str
+) -> None:
+    """A change to adql/<sql_file> needs a new revision carrying the new text."""
     import importlib.util
     from importlib import resources
 
-    current = resources.files("adql").joinpath("pg_functions.sql").read_text()
+    current = resources.files("adql").joinpath(sql_file).read_text()
     versions = resources.files("migrations").joinpath("versions")
     carriers = []
     for path in sorted(versions.iterdir(), key=lambda p: p.name):
-        if path.name.endswith(".py") and "FUNCTIONS_SQL" in path.read_text():
+        if path.name.endswith(".py") and variable in path.read_text():
             spec = importlib.util.spec_from_file_location(f"_rev_{path.name[:-3]}", str(path))
             assert spec and spec.loader
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             carriers.append(module)
-    assert carriers, "no revision installs the ADQL functions"
+    assert carriers, f"no revision installs adql/{sql_file}"
     latest = max(carriers, key=lambda m: m.revision)
-    assert current == latest.FUNCTIONS_SQL
+    assert current == getattr(latest, variable)
 
 
 def test_adql_functions_are_installed_by_migration(migrated_database_url: str) -> None:
