@@ -196,18 +196,31 @@ class PgGeometry:
         raise ADQLSemanticError(f"Geometry function '{name}' is unknown", node.line, node.col)
 
     def cast(self, node: ast.Cast, render: Render, info: ExprInfo) -> str:
-        target = node.target.name.lower()
+        """CAST(x AS POINT|CIRCLE|POLYGON) of a DALI string ('10 20') or an array of degrees:
+        checked to be that shape (a polygon also normalised, as POLYGON(...) is)."""
+        target = node.target.name
         operand = render(node.operand)
         if info.kind == "string":
-            text = f"string_to_array(btrim({operand}), ' ')"
-            return call("geo_checked", f"CAST({text} AS {FLOAT8}[])", f"'{target}'")
-        if info.kind in ("array", "geometry", "unknown", "null"):
-            return call("geo_checked", f"CAST({operand} AS {FLOAT8}[])", f"'{target}'")
-        raise ADQLSemanticError(
-            f"Cannot CAST {info.kind} to {node.target.name}: give a DALI string "
-            "('10 20' for a point) or an array of degrees",
-            node.line,
-            node.col,
+            value = f"CAST(regexp_split_to_array(btrim({operand}), '\\s+') AS {FLOAT8}[])"
+        elif info.kind in ("array", "geometry", "unknown", "null"):
+            value = f"CAST({operand} AS {FLOAT8}[])"
+        else:
+            raise ADQLSemanticError(
+                f"Cannot CAST {info.kind} to {target}: give a DALI string "
+                "('10 20' for a point) or an array of degrees",
+                node.line,
+                node.col,
+            )
+        if target == "POLYGON":
+            return call("geo_polygon", value)
+        kind, size = ("point", "2") if target == "POINT" else ("circle", "3")
+        checked = call("geo_shape_kind", "'CAST'", value)
+        fail = call(
+            "geo_raise", f"'CAST to {target} needs {size} numbers'", f"CAST(NULL AS {FLOAT8}[])"
+        )
+        return (
+            f"CASE WHEN {value} IS NULL THEN NULL "
+            f"WHEN {checked} = '{kind}' THEN {value} ELSE {fail} END"
         )
 
     # conditions: CONTAINS/INTERSECTS compared with 0 or 1, DISTANCE with a bound

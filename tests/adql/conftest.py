@@ -9,7 +9,10 @@ from typing import Any
 import psycopg
 import pytest
 
-PG_FUNCTIONS = Path(__file__).resolve().parents[2] / "adql" / "pg_functions.sql"
+ADQL_DIR = Path(__file__).resolve().parents[2] / "adql"
+#: The server-side functions the translations call (the migrations install the same files).
+PG_FUNCTIONS = ADQL_DIR / "pg_functions.sql"
+PG_GEOMETRY = ADQL_DIR / "pg_geometry.sql"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,6 +71,7 @@ def adql_database_url(pg_server: Any) -> Iterator[str]:
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute(SCHEMA_SQL)
         conn.execute(PG_FUNCTIONS.read_text(encoding="utf-8"))
+        conn.execute(PG_GEOMETRY.read_text(encoding="utf-8"))
     yield url
     pg_server.drop_database(url)
 
