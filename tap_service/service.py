@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from adql.pg_geometry import PgGeometry
 from lcdb import migrate
 from lcdb.db import create_engine
 from tap_service import handlers
@@ -105,7 +106,7 @@ class Service:
         self.publishers = tuple(default_publishers() if publishers is None else publishers)
         self.publication = publication(self.publishers)
         self.catalog = self.publication.catalog()
-        self.dialect = Dialect() if dialect is None else dialect
+        self.dialect = Dialect(geometry=PgGeometry()) if dialect is None else dialect
         self.endpoints = tuple(tap_endpoints() if endpoints is None else endpoints)
         self._runtime: Runtime | None = None
 

@@ -33,9 +33,12 @@ def test_capabilities_declare_tap_with_languages_formats_and_limits(client: Test
         "ivo://ivoa.net/std/ADQL#v2.1",
     ]
     declared = {(f.type.lower(), form.form) for f in language.languagefeaturelists for form in f}
-    expected = {(str(f.type.value).lower(), f.form) for f in adql.language_features()}
+    expected = {
+        (str(f.type.value).lower(), f.form) for f in adql.language_features(include_geometry=True)
+    }
     assert declared == expected
     assert ("ivo://ivoa.net/std/tapregext#features-adql-sets", "UNION") in declared
+    assert ("ivo://ivoa.net/std/tapregext#features-adqlgeo", "CONTAINS") in declared
     mimes = {f.mime for f in tap[0].outputformats}
     assert (
         "application/x-votable+xml;serialization=BINARY2" in mimes
