@@ -268,6 +268,9 @@ def build_indexes(conn: Conn, design: str) -> list[str]:
         )
     tables = []
     for table, ddl in INDEXES[design]:
+        if NO_CUBE_POINTS and "pts_c_cube" in ddl:
+            print("  index pts_c_cube: skipped (--no-cube-points)")
+            continue
         seconds = timed(conn, ddl)
         name = ddl.split()[2]
         (size,) = conn.execute(  # type: ignore[misc]
@@ -300,6 +303,8 @@ def sphere_points(count: int, seed: int) -> list[tuple[float, float]]:
 
 
 EXPLAIN = False  # --explain: print each design's first plan of each query
+ONLY_CONES = False  # --only-cones: skip KNN, crossmatch and footprints
+NO_CUBE_POINTS = False  # --no-cube-points: no point cube GiST (6-7 min and 2.5 GB per 10M)
 
 
 def explain(conn: Conn, name: str, sql: str) -> None:
@@ -379,6 +384,8 @@ def measure(
             )
             report(f"cone r = {r} deg, {label} ({repeat} centres)", results)
             check_cones(conn, centres, r, results)
+    if ONLY_CONES:
+        return
     for k in (1, 10):
         centres = sphere_points(repeat, seed=200 + k)
         results = interleaved(
@@ -490,19 +497,20 @@ def bench_server(
                 designs["q3c"] = Q3c("q3c")
         else:
             print("  pgsphere, q3c: not measured on this server (see the reference server)")
+        wanted = args.designs.split(",")
+        designs = {name: design for name, design in designs.items() if name in wanted}
         tables = {name: build_indexes(conn, name) for name in designs}
         if "pgsphere" in designs:
             pgsphere = designs["pgsphere"]
             assert isinstance(pgsphere, Pgsphere)
-            pgsphere.knn_supported = bool(
-                conn.execute(
-                    "SELECT 1 FROM pg_amop AS o JOIN pg_opclass AS c ON c.opcfamily = o.amopfamily"
-                    " JOIN pg_am AS a ON a.oid = c.opcmethod WHERE o.amoppurpose = 'o'"
-                    " AND a.amname = 'gist' AND c.opcintype = 'spoint'::regtype"
-                ).fetchone()
+            pgsphere.knn_supported = True
+            plan = " ".join(
+                str(row[0])
+                for row in conn.execute("EXPLAIN " + str(pgsphere.knn("pts_c", 1, 2, 1)))
             )
+            pgsphere.knn_supported = "Order By" in plan
             if not pgsphere.knn_supported:
-                print("  pgsphere: this version has no KNN ordering operator for its GiST")
+                print("  pgsphere: its GiST does not order by <-> (KNN would sort the table)")
         prewarm(conn)
         per_call_costs(conn)
         measure(conn, designs, tables, args.repeat)
@@ -523,10 +531,17 @@ def main() -> None:
         default=Design.exact,
         help="exact circle test, a format string over {lon} {lat} {clon} {clat} {r}",
     )
+    parser.add_argument("--no-cube-points", action="store_true", help="skip the point cube GiST")
+    parser.add_argument("--only-cones", action="store_true", help="cone searches only")
+    parser.add_argument(
+        "--designs",
+        default="zones,cube,healpix,pgsphere,q3c",
+        help="comma-separated designs to build and measure",
+    )
     parser.add_argument("--explain", action="store_true", help="print the plans (EXPLAIN ANALYZE)")
     args = parser.parse_args()
-    global EXPLAIN
-    EXPLAIN = args.explain
+    global EXPLAIN, NO_CUBE_POINTS, ONLY_CONES
+    EXPLAIN, NO_CUBE_POINTS, ONLY_CONES = args.explain, args.no_cube_points, args.only_cones
     if not args.skip_embedded:
         with temporary_server("lcdb-bench-geo-") as server:
             bench_server("embedded server", server, args, reference=False)
