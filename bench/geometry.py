@@ -21,12 +21,24 @@ parse, plan, execute, fetch; JIT off unless said):
 for our designs -- zones (btree on (declination zone, ra): the choice), A = `cube` GiST,
 B = HEALPix btree -- and, where installed, pgsphere and q3c, and prints ratios to them.
 
-Measured (2026-12-03, this 2-core machine, shared; 10M points; ms, medians):
+Measured (2026-12-03, this 2-core shared machine, 10M points, ms, medians; same server and
+data for every column; Debian PostgreSQL 15.18, pg_sphere 1.2.0, q3c 2.0.0):
 
-  see /work/notes/geometry-index.md for the table and the decision; in short, on the same
-  server as the references: zones btree ~= q3c or faster on cones and crossmatch, within
-  1.5x of pgsphere on clustered cones, crossmatch faster than both; KNN needs the `cube`
-  GiST (or the radius ladder below); footprints use a `cube` GiST of polygon boxes.
+  query                          zones(ours)  HEALPix  pgsphere    q3c   ours/q3c  ours/pgs
+  cone 0.1 deg, clustered            0.247      0.259     0.140   2.544    0.10      1.77
+  cone 1 deg, clustered              0.747      0.756     0.583   2.930    0.25      1.28
+  cone 1 deg, unclustered            2.297      2.692       -     4.809    0.48       -
+  crossmatch 10k x 10M at 2"        63.7       81.2     175.1    69.4     0.92      0.36
+  crossmatch with jit = on         503.0         -      224.5   174.2     2.89      2.24
+  point-in-footprint 10k x 100k   7088 (cube)    -     5231     wrong       -       1.36
+  KNN k=1: cube GiST 0.48 (0.26 on 18), zones radius ladder 6.7; pgsphere not index-ordered
+
+On the embedded PostgreSQL 18.6: zones cone 0.1/1 deg clustered 0.29/0.85, crossmatch 54;
+`cube` GiST 0.28/1.01 and crossmatch 182, but 2.5 GB and 6-7 min to build per 10M rows
+(zones btree: 301 MB, 4-8 s). Decision: points get a btree on (adql_udf.geo_zone(dec), ra),
+clustered on it; footprints a `cube` GiST on adql_udf.geo_poly_box(footprint); KNN uses an
+optional point `cube` GiST. Why, and the SQL the translator emits: the notes file
+geometry-index.md of this work (issue #11), and bench/geometry_sql.py.
 """
 
 from __future__ import annotations
