@@ -60,8 +60,12 @@ class Point:
     lat: str
     #: Both coordinates are indexed catalogue columns (the cue for an index condition).
     indexed: bool = False
-    #: Both coordinates are numbers written in the query (the same for every row).
-    constant: bool = False
+    #: (lon, lat) when both are numbers written in the query (the same for every row).
+    values: tuple[float, float] | None = None
+
+    @property
+    def constant(self) -> bool:
+        return self.values is not None
 
     @property
     def sql(self) -> str:
@@ -72,6 +76,8 @@ class Point:
 class Circle:
     center: Point
     radius: str
+    #: The radius when it is a number written in the query.
+    radius_value: float | None = None
 
     @property
     def sql(self) -> str:
@@ -83,6 +89,9 @@ class Polygon:
     """A polygon's float8[] SQL, as built by POLYGON(...) or BOX(...)."""
 
     sql: str
+    #: A cap (lon, lat, radius) holding the polygon, when its vertices are numbers in the query
+    #: and fit in a hemisphere: what an index condition can search instead of the polygon.
+    bound: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +129,15 @@ class SpatialIndex(Protocol):
     `Value.indexed` say which side has an index.
     """
 
-    def near(self, point: Point, center: Point, radius: str) -> str | None:
-        """`point` lies within `radius` degrees of `center`."""
+    def near(
+        self, point: Point, center: Point, radius: str, radius_value: float | None
+    ) -> str | None:
+        """`point` lies within `radius` degrees (SQL; `radius_value` when it is a number in
+        the query) of `center`."""
         ...
 
-    def inside_polygon(self, point: Point, polygon: str) -> str | None:
-        """`point` lies in the polygon `polygon` (float8[] SQL)."""
+    def inside_bounded(self, point: Point, bound: tuple[float, float, float]) -> str | None:
+        """`point` lies in the cap (lon, lat, radius) that holds a polygon."""
         ...
 
     def region_meets(self, region: Value, shape: Shape) -> str | None:
@@ -141,10 +153,12 @@ class SpatialIndex(Protocol):
 class NoIndex:
     """No index conditions: exact tests only (correct everywhere, fast nowhere)."""
 
-    def near(self, point: Point, center: Point, radius: str) -> str | None:
+    def near(
+        self, point: Point, center: Point, radius: str, radius_value: float | None
+    ) -> str | None:
         return None
 
-    def inside_polygon(self, point: Point, polygon: str) -> str | None:
+    def inside_bounded(self, point: Point, bound: tuple[float, float, float]) -> str | None:
         return None
 
     def region_meets(self, region: Value, shape: Shape) -> str | None:
@@ -236,7 +250,7 @@ class PgGeometry:
             condition = self.condition(node, render)
             return condition if truth else f"NOT ({condition})"
         if node.name == "DISTANCE" and op in ("<", "<="):
-            return self.within(node, op, render(other), render)
+            return self.within(node, op, other, render)
         return None
 
     def condition(self, node: ast.GeometryFunction, render: Render) -> str:
@@ -280,20 +294,25 @@ class PgGeometry:
                 circle.center.lat,
                 circle.radius,
             )
-            return _indexed(exact, self._near(point, circle.center, circle.radius))
+            near = self._near(point, circle.center, circle.radius, circle.radius_value)
+            return _indexed(exact, near)
         if isinstance(shape, Polygon) or (isinstance(shape, Value) and shape.kind == "polygon"):
             exact = call("geo_point_in_polygon", point.lon, point.lat, shape.sql)
-            hint = self.index.inside_polygon(point, shape.sql) if point.indexed else None
+            hint = None
+            if point.indexed and isinstance(shape, Polygon) and shape.bound is not None:
+                hint = self.index.inside_bounded(point, shape.bound)
             if hint is None and isinstance(shape, Value) and shape.indexed:
                 hint = self.index.region_meets(shape, point)
             return _indexed(exact, hint)
         return self._exact_contains(point, shape)
 
-    def _near(self, point: Point, center: Point, radius: str) -> str | None:
+    def _near(
+        self, point: Point, center: Point, radius: str, radius_value: float | None
+    ) -> str | None:
         if point.indexed:
-            return self.index.near(point, center, radius)
+            return self.index.near(point, center, radius, radius_value)
         if center.indexed:
-            return self.index.near(center, point, radius)
+            return self.index.near(center, point, radius, radius_value)
         return None
 
     def _exact_contains(self, a: Shape, b: Shape) -> str:
@@ -368,10 +387,13 @@ class PgGeometry:
         first, second = self._distance_points(node, render)
         return call("geo_distance", first.lon, first.lat, second.lon, second.lat)
 
-    def within(self, node: ast.GeometryFunction, op: str, bound: str, render: Render) -> str:
+    def within(
+        self, node: ast.GeometryFunction, op: str, bound: ast.Expression, render: Render
+    ) -> str:
         first, second = self._distance_points(node, render)
-        exact = f"{call('geo_distance', first.lon, first.lat, second.lon, second.lat)} {op} {bound}"
-        return _indexed(exact, self._near(first, second, bound))
+        limit = render(bound)
+        exact = f"{call('geo_distance', first.lon, first.lat, second.lon, second.lat)} {op} {limit}"
+        return _indexed(exact, self._near(first, second, limit, _number(bound)))
 
     def _distance_points(self, node: ast.GeometryFunction, render: Render) -> tuple[Point, Point]:
         args = node.args
@@ -393,13 +415,21 @@ class PgGeometry:
                 center, rest = self._center(args, render)
                 radius = rest[0]
                 _check_radius(radius)
-                return Circle(center, render(radius))
+                return Circle(center, render(radius), _number(radius))
             if name == "BOX":
                 center, rest = self._center(args, render)
                 width, height = (render(a) for a in rest)
-                return Polygon(call("geo_box", center.lon, center.lat, width, height))
+                sizes = (_number(rest[0]), _number(rest[1]))
+                bound = None
+                if center.values is not None and sizes[0] is not None and sizes[1] is not None:
+                    bound = box_cap(*center.values, sizes[0], sizes[1])
+                sql = call("geo_box", center.lon, center.lat, width, height)
+                return Polygon(sql, bound)
             if name == "POLYGON":
-                return Polygon(call("geo_polygon", self._vertices(args, render)))
+                return Polygon(
+                    call("geo_polygon", self._vertices(args, render)),
+                    polygon_cap(self._vertex_values(args, render)),
+                )
             if name == "REGION":
                 return self._region(expr)
             if name == "CENTROID":
@@ -433,8 +463,9 @@ class PgGeometry:
         only matches them uncast."""
         _check_latitude(lat)
         indexed = render.info(lon).indexed and render.info(lat).indexed
-        constant = _number(lon) is not None and _number(lat) is not None
-        return Point(render(lon), render(lat), indexed, constant)
+        a, b = _number(lon), _number(lat)
+        values = (a, b) if a is not None and b is not None else None
+        return Point(render(lon), render(lat), indexed, values)
 
     def _center(
         self, args: tuple[ast.Expression, ...], render: Render
@@ -450,6 +481,18 @@ class PgGeometry:
         for lat in args[1::2]:
             _check_latitude(lat)
         return _array([render(a) for a in args])
+
+    def _vertex_values(
+        self, args: tuple[ast.Expression, ...], render: Render
+    ) -> list[float] | None:
+        """POLYGON's vertices as numbers when they all are written in the query."""
+        if all(_is_point_like(a, render) for a in args):
+            points = [self.shape(a, render) for a in args]
+            if all(isinstance(p, Point) and p.values is not None for p in points):
+                return [c for p in points if isinstance(p, Point) and p.values for c in p.values]
+            return None
+        numbers = [_number(a) for a in args]
+        return None if any(n is None for n in numbers) else [n for n in numbers if n is not None]
 
     def _without_coordsys(self, node: ast.GeometryFunction) -> tuple[ast.Expression, ...]:
         args = node.args
@@ -498,11 +541,24 @@ def _truth(op: str, other: ast.Expression) -> bool | None:
 
 
 def _number(expr: ast.Expression) -> float | None:
+    """The value of a number written in the query, also as arithmetic of numbers
+    (``2.0 / 3600``); None for anything else."""
     if isinstance(expr, ast.NumericLiteral):
         return float(expr.text)
-    if isinstance(expr, ast.UnaryOp) and isinstance(expr.operand, ast.NumericLiteral):
-        value = float(expr.operand.text)
-        return -value if expr.op == "-" else value
+    if isinstance(expr, ast.UnaryOp):
+        value = _number(expr.operand)
+        return None if value is None else -value if expr.op == "-" else value
+    if isinstance(expr, ast.BinaryOp) and expr.op in ("+", "-", "*", "/"):
+        left, right = _number(expr.left), _number(expr.right)
+        if left is None or right is None:
+            return None
+        if expr.op == "+":
+            return left + right
+        if expr.op == "-":
+            return left - right
+        if expr.op == "*":
+            return left * right
+        return left / right if right != 0 else None
     return None
 
 
@@ -586,6 +642,45 @@ def _col(expr: ast.Expression) -> int:
     return int(getattr(expr, "col", 0))
 
 
+def _unit(lon: float, lat: float) -> tuple[float, float, float]:
+    a, b = math.radians(lon), math.radians(lat)
+    return (math.cos(b) * math.cos(a), math.cos(b) * math.sin(a), math.sin(b))
+
+
+def polygon_cap(values: list[float] | None) -> tuple[float, float, float] | None:
+    """A cap (lon, lat, radius) holding the polygon of these vertices, None if they do not
+    fit within 89 degrees of their mean direction (the polygon may then be anything)."""
+    if values is None or len(values) < 6:
+        return None
+    vectors = [_unit(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+    x, y, z = (sum(v[k] for v in vectors) for k in range(3))
+    norm = math.sqrt(x * x + y * y + z * z)
+    if norm < 1e-9:
+        return None
+    centre = (x / norm, y / norm, z / norm)
+    radius = max(_angle(centre, v) for v in vectors)
+    if radius >= 89:
+        return None
+    lon = math.degrees(math.atan2(centre[1], centre[0])) % 360
+    lat = math.degrees(math.asin(max(-1.0, min(1.0, centre[2]))))
+    return lon, lat, radius + 1e-9
+
+
+def box_cap(lon: float, lat: float, width: float, height: float) -> tuple[float, float, float]:
+    """The cap around a BOX: its corners lie at the gnomonic (tan(w/2), tan(h/2)) from the
+    centre (ADQL's box has great-circle sides at right angles to the arms of its cross)."""
+    half = math.degrees(
+        math.atan(math.hypot(math.tan(math.radians(width) / 2), math.tan(math.radians(height) / 2)))
+    )
+    return lon, lat, min(180.0, half + 1e-9)
+
+
+def _angle(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    cross = (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+    dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+    return math.degrees(math.atan2(math.sqrt(sum(c * c for c in cross)), dot))
+
+
 def _literal(value: float) -> str:
     if not math.isfinite(value):
         raise ValueError(value)
@@ -602,8 +697,9 @@ def _from_stcs(region: stcs.Region, at: ast.StringLiteral) -> Shape:
             raise ADQLSemanticError(
                 f"REGION: latitude {lat:g} is outside [-90, 90] degrees", at.line, at.col
             )
+    point = (region.values[0], region.values[1])
     if region.kind == "point":
-        return Point(values[0], values[1], constant=True)
+        return Point(values[0], values[1], values=point)
     if region.kind == "circle":
         if not 0 < region.values[2] <= 180:
             raise ADQLSemanticError(
@@ -611,7 +707,7 @@ def _from_stcs(region: stcs.Region, at: ast.StringLiteral) -> Shape:
                 at.line,
                 at.col,
             )
-        return Circle(Point(values[0], values[1], constant=True), values[2])
+        return Circle(Point(values[0], values[1], values=point), values[2], region.values[2])
     if region.kind == "box":
-        return Polygon(call("geo_box", *values))
-    return Polygon(call("geo_polygon", _array(values)))
+        return Polygon(call("geo_box", *values), box_cap(*region.values))
+    return Polygon(call("geo_polygon", _array(values)), polygon_cap(list(region.values)))

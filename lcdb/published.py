@@ -198,8 +198,19 @@ def _key_name(fk: sa.ForeignKeyConstraint) -> str:
 
 
 def _indexed_columns(table: sa.Table) -> set[str]:
-    """Columns that lead an index or a key: the ones a query can filter on cheaply."""
-    leading = {next(iter(index.columns)).name for index in table.indexes if index.columns}
+    """Columns that lead an index or a key, or that the leading expression of an index is
+    computed from (the sky indexes: adql_udf.geo_cube(ra, dec)): the ones a query can
+    filter on cheaply."""
+    leading: set[str] = set()
+    for index in table.indexes:
+        if not index.expressions:
+            continue
+        first = index.expressions[0]
+        leading |= {
+            element.name
+            for element in sa.sql.visitors.iterate(first)  # type: ignore[arg-type]
+            if isinstance(element, sa.Column) and element.table is table
+        }
     for constraint in table.constraints:
         if (
             isinstance(constraint, sa.PrimaryKeyConstraint | sa.UniqueConstraint)

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from adql.pg_geometry import PgGeometry
+from adql.pg_sky_index import SkyIndex
 from lcdb import migrate
 from lcdb.db import create_engine
 from tap_service import handlers
@@ -106,7 +107,9 @@ class Service:
         self.publishers = tuple(default_publishers() if publishers is None else publishers)
         self.publication = publication(self.publishers)
         self.catalog = self.publication.catalog()
-        self.dialect = Dialect(geometry=PgGeometry()) if dialect is None else dialect
+        if dialect is None:
+            dialect = Dialect(geometry=PgGeometry(index=SkyIndex()))
+        self.dialect = dialect
         self.endpoints = tuple(tap_endpoints() if endpoints is None else endpoints)
         self._runtime: Runtime | None = None
 

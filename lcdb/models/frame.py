@@ -128,3 +128,12 @@ class FITSFrame(CreatedOn, Base):
     )
 
     observation: orm.Mapped[Observation] = orm.relationship(back_populates="fits_frames")
+
+
+# The footprint index of migration 0008: a GiST on each footprint's xyz box (adql_udf).
+sa.Index(
+    "ix_fits_frame_footprint",
+    sa.func.adql_udf.geo_poly_box(FITSFrame.__table__.c.footprint),
+    postgresql_using="gist",
+)
+

@@ -13,6 +13,7 @@ ADQL_DIR = Path(__file__).resolve().parents[2] / "adql"
 #: The server-side functions the translations call (the migrations install the same files).
 PG_FUNCTIONS = ADQL_DIR / "pg_functions.sql"
 PG_GEOMETRY = ADQL_DIR / "pg_geometry.sql"
+PG_SKY_INDEX = ADQL_DIR / "pg_sky_index.sql"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,6 +73,7 @@ def adql_database_url(pg_server: Any) -> Iterator[str]:
         conn.execute(SCHEMA_SQL)
         conn.execute(PG_FUNCTIONS.read_text(encoding="utf-8"))
         conn.execute(PG_GEOMETRY.read_text(encoding="utf-8"))
+        conn.execute(PG_SKY_INDEX.read_text(encoding="utf-8"))
     yield url
     pg_server.drop_database(url)
 

@@ -10,10 +10,11 @@ import pytest
 
 import adql
 from adql.pg_geometry import PgGeometry
+from adql.pg_sky_index import SkyIndex
 from tests.adql import golden
 from tests.adql.adql_testcatalog import CATALOG
 
-SERVICE_GEOMETRY = PgGeometry()
+SERVICE_GEOMETRY = PgGeometry(index=SkyIndex())
 
 CASES = golden.load_all()
 _results: dict[Path, dict[str, golden.Case]] = {}

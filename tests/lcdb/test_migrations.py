@@ -81,7 +81,11 @@ def test_column_comments_come_from_the_model_declarations(migrated_database_url:
 
 @pytest.mark.parametrize(
     ("sql_file", "variable"),
-    [("pg_functions.sql", "FUNCTIONS_SQL"), ("pg_geometry.sql", "GEOMETRY_SQL")],
+    [
+        ("pg_functions.sql", "FUNCTIONS_SQL"),
+        ("pg_geometry.sql", "GEOMETRY_SQL"),
+        ("pg_sky_index.sql", "SKY_INDEX_SQL"),
+    ],
 )
 def test_latest_adql_functions_revision_installs_the_current_sql(
     sql_file: str, variable: str

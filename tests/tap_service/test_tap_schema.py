@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -48,12 +49,15 @@ def test_tap_schema_lists_every_published_table_and_describes_itself(engine: sa.
 def leading_columns(inspector: sa.Inspector, table: str, schema: str) -> set[str]:
     """Columns that lead an index, the primary key or a unique constraint, as reflected."""
     leading = set(inspector.get_pk_constraint(table, schema=schema)["constrained_columns"][:1])
-    for key in [
-        *inspector.get_unique_constraints(table, schema=schema),
-        *inspector.get_indexes(table, schema=schema),
-    ]:
-        if key["column_names"] and key["column_names"][0] is not None:
-            leading.add(key["column_names"][0])
+    for key in inspector.get_unique_constraints(table, schema=schema):
+        leading.add(key["column_names"][0])
+    for index in inspector.get_indexes(table, schema=schema):
+        first = index["column_names"][0]
+        if first is not None:
+            leading.add(first)
+        else:  # an expression index: the columns its leading expression is computed from
+            expression = index.get("expressions", [""])[0]
+            leading |= set(re.findall(r"\b([a-z_]+)\b(?!\s*\()", expression.split(".", 1)[-1]))
     return leading
 
 
