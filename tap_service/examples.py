@@ -2,8 +2,9 @@
 
 TOPCAT shows these in its examples menu and pyvo reads them (DALI 1.1 §2.3, XHTML+RDFa). The
 test suite runs every query here against the database, so an example can never rot. They are
-written in the ADQL 2.0 subset (ORDER BY names an output column, not a qualified one) so that
-older clients' validators (taplint's) accept them too.
+written in the ADQL 2.0 subset (ORDER BY names an output column, not a qualified one;
+geometry constructors with their coordinate-system argument, 'ICRS') so that older clients'
+validators (taplint's) accept them too.
 """
 
 from __future__ import annotations
@@ -82,6 +83,52 @@ EXAMPLES = (
         "WHERE o.sector = 1\n"
         "ORDER BY cadence",
         ("lcdb.fits_frame", "lcdb.instrument"),
+    ),
+    Example(
+        "cone-search",
+        "Stars around a position (cone search)",
+        "Targets within half a degree of a position, nearest first, with their TESS "
+        "magnitude. CONTAINS of a POINT in a CIRCLE uses the position index.",
+        "SELECT TOP 100 name AS tic_id, ra, dec, magnitude,\n"
+        "       DISTANCE(POINT('ICRS', ra, dec), POINT('ICRS', 55.0, -65.0)) AS dist\n"
+        "FROM lcdb.target\n"
+        "WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 55.0, -65.0, 0.5))\n"
+        "ORDER BY dist",
+        ("lcdb.target",),
+    ),
+    Example(
+        "nearest-target",
+        "The catalogued object nearest to a position",
+        "The target closest to a position, whatever the distance (a nearest-neighbour index scan).",
+        "SELECT TOP 1 name AS tic_id, ra, dec,\n"
+        "       DISTANCE(POINT('ICRS', ra, dec), POINT('ICRS', 55.0, -65.0)) AS dist\n"
+        "FROM lcdb.target\n"
+        "ORDER BY dist",
+        ("lcdb.target",),
+    ),
+    Example(
+        "close-pairs",
+        "Pairs of targets closer than 10 arcseconds (crossmatch)",
+        "A self-crossmatch: every pair of catalogued objects within 10 arcsec of each other, "
+        "as a crossmatch of an uploaded list with the catalogue is written.",
+        "SELECT TOP 100 a.name AS tic_a, b.name AS tic_b,\n"
+        "       DISTANCE(POINT('ICRS', a.ra, a.dec), POINT('ICRS', b.ra, b.dec)) * 3600\n"
+        "         AS sep_arcsec\n"
+        "FROM lcdb.target AS a\n"
+        "JOIN lcdb.target AS b\n"
+        "  ON 1 = CONTAINS(POINT('ICRS', a.ra, a.dec), CIRCLE('ICRS', b.ra, b.dec, 10.0 / 3600))\n"
+        "WHERE a.id < b.id",
+        ("lcdb.target",),
+    ),
+    Example(
+        "frames-covering-a-position",
+        "Which frames cover my target",
+        "Full-frame images whose sky footprint contains a position (the footprint index).",
+        "SELECT f.file_path, f.start_time, f.stop_time, o.sector\n"
+        "FROM lcdb.fits_frame AS f\n"
+        "JOIN lcdb.observation AS o ON o.id = f.observation_id\n"
+        "WHERE 1 = CONTAINS(POINT('ICRS', 55.0, -65.0), f.footprint)",
+        ("lcdb.fits_frame", "lcdb.observation"),
     ),
     Example(
         "columns-of-a-table",
