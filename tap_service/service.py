@@ -120,13 +120,24 @@ class Service:
         engine = await run_in_threadpool(self._connect)
         changes = Changes()  # on the event loop: WAIT requests wait on it
         runner = Runner(engine, self.settings, self.query_context, changes.threadsafe_fire)
-        await run_in_threadpool(runner.start)
+        # Published before the runner starts: its workers take the jobs left QUEUED by the
+        # last run at once, and build their contexts with `query_context`, which needs it.
         self._runtime = Runtime(engine, changes, runner, dt.datetime.now(dt.UTC))
+        try:
+            await run_in_threadpool(runner.start)
+        except BaseException:
+            self._runtime = None
+            runner.stop()
+            engine.dispose()
+            raise
 
     async def stop(self) -> None:
-        runtime, self._runtime = self._runtime, None
+        runtime = self._runtime
         if runtime is not None:
+            # The runtime is dropped only once the runner has stopped: a job a worker takes
+            # meanwhile still gets its context (and ends as `Runner.stop` says).
             await run_in_threadpool(runtime.runner.stop)
+            self._runtime = None
             runtime.engine.dispose()
 
     def _connect(self) -> Engine:

@@ -139,6 +139,55 @@ def test_killed_service_restarts_with_consistent_jobs(service: Service) -> None:
     assert not list(service.jobs.glob("*/result.part"))
 
 
+def test_jobs_queued_before_a_restart_run_however_late_the_startup_finishes(
+    migrated_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job still QUEUED when the service starts is taken by a worker at once, in
+    `Runner.start`: it must run, not fail because the rest of the service's startup has not
+    finished yet. On a loaded machine the event loop resumes `Service.start` only after the
+    worker got to the job; here that is forced by waiting in `Runner.start` for the job to end.
+    """
+    import dataclasses
+    import datetime as dt
+
+    from starlette.testclient import TestClient
+
+    from lcdb.db import create_engine
+    from tap_service.app import create_app
+    from tap_service.uws.model import Phase
+    from tap_service.uws.runner import Runner
+    from tap_service.uws.store import JobStore
+    from tests.service_fixtures import SERVICE_SETTINGS
+
+    engine = create_engine(migrated_database_url)
+    store = JobStore(engine)
+    query = {"LANG": ["ADQL"], "QUERY": ["SELECT TOP 1 schema_name FROM TAP_SCHEMA.schemas"]}
+    queued = store.create(
+        query,
+        execution_duration=60,
+        destruction_time=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1),
+        phase=Phase.QUEUED,
+    ).job_id
+    start = Runner.start
+
+    def start_then_let_the_worker_run(runner: Runner) -> None:
+        start(runner)
+        deadline = time.monotonic() + 20
+        while store.get(queued).phase.value not in FINISHED and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    monkeypatch.setattr(Runner, "start", start_then_let_the_worker_run)
+    settings = dataclasses.replace(SERVICE_SETTINGS, async_dir=tmp_path / "jobs", async_workers=1)
+    try:
+        with TestClient(create_app(settings, migrated_database_url)) as client:
+            document = valid(client.get(f"/tap/async/{queued}").content)
+            message = document.findtext("uws:errorSummary/uws:message", namespaces=UWS_NS)
+            assert document.findtext("uws:phase", namespaces=UWS_NS) == "COMPLETED", message
+            assert client.get(f"/tap/async/{queued}/results/result").status_code == 200
+    finally:
+        engine.dispose()
+
+
 def test_two_processes_share_jobs_and_abort_reaches_the_runner(
     service: Service, tmp_path: Path
 ) -> None:
