@@ -166,6 +166,9 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _quoted(index: int, body: str, line: int, col: int, start: int, end: int) -> Token:
+    if not _encodable(body):
+        what = "string literal" if index == _STR else "delimited identifier"
+        raise ADQLSyntaxError(f"Invalid character (not UTF-8 text) in {what}", line, col)
     if index == _STR:
         if "\x00" in body:
             raise ADQLSyntaxError("NUL character in string literal", line, col)
@@ -176,6 +179,15 @@ def _quoted(index: int, body: str, line: int, col: int, start: int, end: int) ->
     if len(name.encode()) > _MAX_IDENTIFIER:
         raise ADQLSyntaxError(_TOO_LONG, line, col)
     return Token(QIDENT, name, line, col, start, end)
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` is valid Unicode (no lone surrogates), as the database must receive it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _position(newlines: list[int], offset: int) -> tuple[int, int]:

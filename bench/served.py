@@ -13,7 +13,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,12 +53,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_archive(settings: Settings | None = None) -> Iterator[Served]:
-    """A migrated, populated embedded database and the service on it, for one benchmark."""
+def served_archive(
+    settings: Settings | None = None, fill: Callable[[str], None] | None = None
+) -> Iterator[Served]:
+    """A migrated, populated embedded database and the service on it, for one benchmark;
+    `fill` adds the benchmark's own data (given the database URL) before serving."""
     with temporary_server("lcdb-bench-") as server, tempfile.TemporaryDirectory() as jobs:
         url = server.url()
         migrate.upgrade(url)
         populate(url)
+        if fill is not None:
+            fill(url)
         port = free_port()
         settings = dataclasses.replace(settings or Settings(), async_dir=Path(jobs))
         config = uvicorn.Config(

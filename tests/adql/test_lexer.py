@@ -115,3 +115,10 @@ def test_reserved_words_include_adql_and_sql_lists() -> None:
     ):
         assert word in RESERVED
     assert "LIMIT" not in RESERVED and "COT" not in RESERVED
+
+
+@pytest.mark.parametrize("query", ['SELECT "a\ud800" FROM t', "SELECT 'x\udfff' FROM t"])
+def test_text_that_is_not_unicode_is_a_syntax_error(query: str) -> None:
+    """A lone surrogate cannot be sent to the database (hypothesis found one in a mutant)."""
+    with pytest.raises(ADQLSyntaxError, match="not UTF-8 text"):
+        tokenize(query)
