@@ -16,6 +16,10 @@ The measured choice (bench/geometry.py, against pgsphere and q3c on the same ser
   searched with ``&&`` (boxes of caps and polygons) or ``@>`` (a point).
 
 Every condition here may only let more rows through than the exact test that follows it.
+They assume what the archive's schema guarantees for an indexed position: RA in [0, 360)
+(lcdb.target has that CHECK) and declination in [-90, 90]; a table published with indexed
+positions must keep them so (tests/adql/test_sky_index.py checks the conditions never drop
+a point within the radius).
 """
 
 from __future__ import annotations
