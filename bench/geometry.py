@@ -1,6 +1,7 @@
 """Benchmark: sky-geometry indexes on stock PostgreSQL, against pgsphere and q3c (issue #11).
 
     python bench/geometry.py [--points N] [--repeat N] [--skip-reference] [--exact SQL]
+                             [--exact-polygon SQL] [--only-footprints]
 
 Not a test. It builds N random points uniform on the sphere (``setseed`` + ``random()``, so
 every server gets the same data) twice: in generation order (``pts_r``, spatially random) and
@@ -17,6 +18,9 @@ parse, plan, execute, fetch; JIT off unless said):
 * crossmatch of the 10,000 uploads at 2 arcsec (all pairs; total ms, median of 3);
 * nearest neighbour (k = 1 and 10), median ms, ids checked across designs;
 * point-in-footprint: 10k points x 100k polygons, all pairs; and footprints meeting a cone;
+  the exact test is the real adql_udf.geo_point_in_polygon (``--exact-polygon`` for another),
+  and its cost per candidate pair is measured beside the stand-in's and the prepared path's
+  (``--only-footprints`` measures just this part);
 
 for our designs -- zones (btree on (declination zone, ra): the choice), A = `cube` GiST,
 B = HEALPix btree -- and, where installed, pgsphere and q3c, and prints ratios to them.
@@ -32,6 +36,11 @@ data for every column; Debian PostgreSQL 15.18, pg_sphere 1.2.0, q3c 2.0.0):
   crossmatch with jit = on         503.0         -      224.5   174.2     2.89      2.24
   point-in-footprint 10k x 100k   7088 (cube)    -     5231     wrong       -       1.36
   KNN k=1: cube GiST 0.48 (0.26 on 18), zones radius ladder 6.7; pgsphere not index-ordered
+
+Point-in-footprint with the real exact test (adql_udf.geo_point_in_polygon, which decides
+convex quadrilaterals in the expression; 2026-12-03, embedded 18.6, --only-footprints): the join
+4.6 s, against 6.1 s with the stand-in bench_in_quad and 35 s with the polygon prepared per
+pair (as before); per candidate pair (656,130 of them) 5.5, 7.5 and 54 us.
 
 On the embedded PostgreSQL 18.6: zones cone 0.1/1 deg clustered 0.29/0.85, crossmatch 54;
 `cube` GiST 0.28/1.01 and crossmatch 182, but 2.5 GB and 6-7 min to build per 10M rows
@@ -59,6 +68,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
 import psycopg
 from geometry_sql import (
+    BENCH_IN_QUAD,
+    EXACT_POLYGON,
     FUNCTIONS,
     ZONES_PER_DEGREE,
     CubeGist,
@@ -316,6 +327,7 @@ def sphere_points(count: int, seed: int) -> list[tuple[float, float]]:
 
 EXPLAIN = False  # --explain: print each design's first plan of each query
 ONLY_CONES = False  # --only-cones: skip KNN, crossmatch and footprints
+ONLY_FOOTPRINTS = False  # --only-footprints: skip cones, KNN and crossmatch
 NO_CUBE_POINTS = False  # --no-cube-points: no point cube GiST (6-7 min and 2.5 GB per 10M)
 
 
@@ -387,6 +399,25 @@ def check_cones(
 def measure(
     conn: Conn, designs: dict[str, Design], tables: dict[str, list[str]], repeat: int
 ) -> None:
+    if not ONLY_FOOTPRINTS:
+        measure_points(conn, designs, tables, repeat)
+    if ONLY_CONES:
+        return
+    if "cube" in designs:
+        footprint_pair_costs(conn, designs["cube"].exact_polygon)
+    results = interleaved(conn, list(designs.values()), lambda d, i: d.footprint(), 1)
+    report(f"point-in-footprint {FP_POINTS:,} points x {FOOTPRINTS:,} polygons", results)
+    check_footprints(conn, results)
+    centres = sphere_points(repeat, seed=300)
+    results = interleaved(
+        conn, list(designs.values()), lambda d, i, c=centres: d.region_cone(*c[i], 0.1), repeat
+    )
+    report("footprints meeting a cone r = 0.1 deg (index prefilter)", results)
+
+
+def measure_points(
+    conn: Conn, designs: dict[str, Design], tables: dict[str, list[str]], repeat: int
+) -> None:
     for table, label in (("pts_c", "clustered"), ("pts_r", "unclustered")):
         on_table = [d for d in designs.values() if table in tables[d.name]]
         for r in (0.1, 1.0):
@@ -420,19 +451,45 @@ def measure(
         pairs = {name: len(out[0]) for name, (_, out) in results.items()}
         print(f"    check: pairs per design {pairs}")
     jit(conn, designs)
-    results = interleaved(conn, list(designs.values()), lambda d, i: d.footprint(), 1)
-    report(f"point-in-footprint {FP_POINTS:,} points x {FOOTPRINTS:,} polygons", results)
-    check_footprints(conn, results)
-    centres = sphere_points(repeat, seed=300)
-    results = interleaved(
-        conn, list(designs.values()), lambda d, i, c=centres: d.region_cone(*c[i], 0.1), repeat
+
+
+def footprint_pair_costs(conn: Conn, exact_polygon: str) -> None:
+    """Cost per call of the exact point-in-polygon tests on the join's candidate pairs.
+
+    The pairs the footprint GiST lets through, in a table (point and polygon per row: the
+    polygon changes every row, as in the join); us per call beyond the scan, one core.
+    """
+    conn.execute("SET max_parallel_workers_per_gather = 0")
+    conn.execute(
+        "CREATE TEMP TABLE fp_pairs AS SELECT p.ra, p.dec, f.footprint FROM fp_points AS p"
+        " JOIN footprints AS f"
+        " ON adql_udf.geo_poly_box(f.footprint) @> adql_udf.geo_cube(p.ra, p.dec)"
     )
-    report("footprints meeting a cone r = 0.1 deg (index prefilter)", results)
+    (pairs,) = conn.execute("SELECT count(*) FROM fp_pairs").fetchone()  # type: ignore[misc]
+    base = timed(conn, "SELECT count(*) FROM fp_pairs")
+    print(f"\n  exact tests per candidate pair ({pairs:,} pairs of the footprint join)")
+    tests = [
+        ("--exact-polygon", exact_polygon, pairs),
+        ("stand-in bench_in_quad", BENCH_IN_QUAD, pairs),
+        (
+            "prepared path, prepare per row",
+            "adql_udf.geo_point_in_prepared({lon}, {lat}, adql_udf.geo_polygon_prepare({poly}))",
+            min(pairs, 3000),
+        ),
+    ]
+    for label, template, rows in tests:
+        test = template.format(lon="ra", lat="dec", poly="footprint")
+        limited = f"(SELECT * FROM fp_pairs LIMIT {rows}) AS s" if rows < pairs else "fp_pairs"
+        seconds = timed(conn, f"SELECT count(*) FROM {limited} WHERE {test}")
+        print(f"    {label:<32} {(seconds - base * rows / pairs) / rows * 1e6:8.2f} us  ({test})")
+    conn.execute("DROP TABLE fp_pairs")
+    conn.execute("RESET max_parallel_workers_per_gather")
 
 
 def check_footprints(
     conn: Conn, results: dict[str, tuple[list[float], list[list[tuple[object, ...]]]]]
 ) -> None:
+    # brute force with the stand-in, an independent exact test for these convex quadrilaterals
     (truth,) = conn.execute(  # type: ignore[misc]
         "SELECT count(*) FROM fp_points AS p, footprints AS f WHERE p.id <= 20"
         " AND adql_udf.bench_in_quad(p.ra, p.dec, f.footprint)"
@@ -491,15 +548,16 @@ def bench_server(
         print(f"\n=== {label}: PostgreSQL {version} ===")
         conn.execute("CREATE EXTENSION cube")
         conn.execute((REPO / "adql" / "pg_functions.sql").read_text())
+        conn.execute((REPO / "adql" / "pg_geometry.sql").read_text())  # the real exact tests
         conn.execute(FUNCTIONS.format(zpd=ZONES_PER_DEGREE))
         start = time.perf_counter()
         build_points(conn, args.points)
-        build_uploads(conn, args.points)
+        build_uploads(conn, args.points)  # (small with --only-footprints --points 10000)
         build_footprints(conn)
         print(f"  data built in {time.perf_counter() - start:.0f} s")
         designs: dict[str, Design] = {
             "zones": Zones("zones", exact=args.exact),
-            "cube": CubeGist("cube", exact=args.exact),
+            "cube": CubeGist("cube", exact=args.exact, exact_polygon=args.exact_polygon),
             "healpix": Healpix("healpix", exact=args.exact),
         }
         if reference:
@@ -524,7 +582,8 @@ def bench_server(
             if not pgsphere.knn_supported:
                 print("  pgsphere: its GiST does not order by <-> (KNN would sort the table)")
         prewarm(conn)
-        per_call_costs(conn)
+        if not ONLY_FOOTPRINTS:
+            per_call_costs(conn)
         measure(conn, designs, tables, args.repeat)
 
 
@@ -543,8 +602,19 @@ def main() -> None:
         default=Design.exact,
         help="exact circle test, a format string over {lon} {lat} {clon} {clat} {r}",
     )
+    parser.add_argument(
+        "--exact-polygon",
+        default=EXACT_POLYGON,
+        help="exact point-in-footprint test, a format string over {lon} {lat} {poly}"
+        f" (default: the real one; the stand-in: {BENCH_IN_QUAD!r})",
+    )
     parser.add_argument("--no-cube-points", action="store_true", help="skip the point cube GiST")
     parser.add_argument("--only-cones", action="store_true", help="cone searches only")
+    parser.add_argument(
+        "--only-footprints",
+        action="store_true",
+        help="the point-in-footprint join and footprint cones only (use with a small --points)",
+    )
     parser.add_argument(
         "--designs",
         default="zones,cube,healpix,pgsphere,q3c",
@@ -552,8 +622,9 @@ def main() -> None:
     )
     parser.add_argument("--explain", action="store_true", help="print the plans (EXPLAIN ANALYZE)")
     args = parser.parse_args()
-    global EXPLAIN, NO_CUBE_POINTS, ONLY_CONES
+    global EXPLAIN, NO_CUBE_POINTS, ONLY_CONES, ONLY_FOOTPRINTS
     EXPLAIN, NO_CUBE_POINTS, ONLY_CONES = args.explain, args.no_cube_points, args.only_cones
+    ONLY_FOOTPRINTS = args.only_footprints
     if not args.skip_embedded:
         with temporary_server("lcdb-bench-geo-") as server:
             bench_server("embedded server", server, args, reference=False)

@@ -3,7 +3,10 @@
 Each design turns the same question (a cone, a crossmatch, a nearest-neighbour lookup, a
 point-in-footprint join) into the SQL it would run. `Design.exact` is the exact test after the
 index pre-filter: a format string, so the real adql_udf.geo_point_in_circle can be plugged in
-(``--exact``) once it exists; the default is the haversine form below, written inline.
+(``--exact``); the default is the haversine form below, written inline. `Design.exact_polygon`
+(``--exact-polygon``) is the point-in-footprint test: by default the real
+adql_udf.geo_point_in_polygon of adql/pg_geometry.sql (the benchmark installs that file), or
+the convex-quadrilateral stand-in bench_in_quad.
 """
 
 from __future__ import annotations
@@ -107,27 +110,9 @@ RETURN cube(
           cosd(greatest(0, acosd(cosd(lat) * sind(lon)) - r)) + 1e-12,
           cosd(greatest(0, 90 - lat - r)) + 1e-12]);
 
--- An xyz box holding a polygon (float8[] lon1, lat1, ...): the box of its vertices grown by
--- 1 - cos R, R the largest vertex distance from the mean direction c (every point of the
--- region is the outward projection of a point of the vertices' hull, which lies at least
--- cos R from the centre). The whole sphere's box when that does not bound it.
--- Not inlinable (aggregates); used as an index expression, so it runs once per row.
-CREATE OR REPLACE FUNCTION adql_udf.geo_poly_box(poly double precision[])
-RETURNS cube LANGUAGE sql IMMUTABLE PARALLEL SAFE
-BEGIN ATOMIC
-    WITH v AS (
-        SELECT cosd(poly[2 * i]) * cosd(poly[2 * i - 1]) AS x,
-               cosd(poly[2 * i]) * sind(poly[2 * i - 1]) AS y, sind(poly[2 * i]) AS z
-        FROM generate_series(1, cardinality(poly) / 2) AS i),
-    c AS (SELECT sum(x) AS sx, sum(y) AS sy, sum(z) AS sz,
-                 sqrt(sum(x) ^ 2 + sum(y) ^ 2 + sum(z) ^ 2) AS n FROM v)
-    SELECT CASE WHEN c.n < 1e-9 OR min(v.x * c.sx + v.y * c.sy + v.z * c.sz) / c.n <= 0.01
-                THEN cube(ARRAY[-1, -1, -1]::float8[], ARRAY[1, 1, 1]::float8[])
-                ELSE cube_enlarge(
-                    cube(ARRAY[min(v.x), min(v.y), min(v.z)], ARRAY[max(v.x), max(v.y), max(v.z)]),
-                    1 - min(v.x * c.sx + v.y * c.sy + v.z * c.sz) / c.n + 1e-12, 3) END
-    FROM v, c GROUP BY c.sx, c.sy, c.sz, c.n;
-END;
+-- adql_udf.geo_poly_box(polygon), the key of the region GiST, is in adql/pg_geometry.sql (the
+-- benchmark loads that file first): its box follows DALI's vertex order (the whole sphere's box
+-- when the region on the left of the edges is the large side).
 
 -- The benchmark's exact point-in-polygon stand-in: a convex quadrilateral (either
 -- orientation) contains p when p is on the same side of all four edges' great circles.
@@ -157,7 +142,9 @@ RETURN cosd(lat) * cosd(p[2]) * cosd(lon - p[1]) + sind(lat) * sind(p[2]) > 0  -
 """
 
 EXACT_CIRCLE = "adql_udf.bench_within({lon}, {lat}, {clon}, {clat}, {r})"
-EXACT_POLYGON = "adql_udf.bench_in_quad({lon}, {lat}, {poly})"
+# the real exact test (adql/pg_geometry.sql); the stand-in below stays for comparisons
+EXACT_POLYGON = "adql_udf.geo_point_in_polygon({lon}, {lat}, {poly})"
+BENCH_IN_QUAD = "adql_udf.bench_in_quad({lon}, {lat}, {poly})"
 
 
 def literal(value: float) -> str:
@@ -282,7 +269,7 @@ class CubeGist(Design):
         )
 
     def region_cone(self, lon: float, lat: float, r: float) -> str:
-        # prefilter only: the exact circle-polygon intersection arrives with the other branch
+        # prefilter only (the exact adql_udf.geo_intersects prepares each candidate polygon)
         lon_, lat_, r_ = literal(lon), literal(lat), literal(r)
         return (
             "SELECT f.id FROM footprints AS f WHERE adql_udf.geo_poly_box(f.footprint)"

@@ -10,7 +10,10 @@ or one over unnest(...) arrays).
 Where the references' semantics differ from ours they are not used: spherical-geometry ignores
 vertex order (a polygon is the side holding a given inside point) and has no boundary rule, so
 we give it the inside point DALI's order implies and leave out points within a hair of an edge;
-boundary behaviour (closed shapes) and orientation are tested directly.
+boundary behaviour (closed shapes) and orientation are tested directly. The fast path for
+convex polygons that change per row is held to the general path's answers, pair by pair, with
+an extended-precision triple product checking its side decisions; geo_poly_box (the region
+index key) to holding every point the predicate accepts.
 """
 
 from __future__ import annotations
@@ -414,6 +417,278 @@ def test_polygon_examples(geo_db: Conn) -> None:
     tiny = [83.8 - s, -5.4 - s, 83.8 + s, -5.4 - s, 83.8 + s, -5.4 + s, 83.8 - s, -5.4 + s]
     mas = 1 / 3600e3
     assert pip(83.8, -5.4 - s + mas, tiny) and not pip(83.8, -5.4 - s - mas, tiny)
+
+
+# ------------------------------------------------------------------ points in polygons: the convex fast path
+
+
+def convex_polygon(
+    rng: np.random.Generator, lon: float, lat: float, rho: float, n: int
+) -> tuple[Array, Array]:
+    """A convex polygon inscribed in the circle of radius `rho` degrees around (lon, lat), its
+    vertices counter-clockwise (DALI order), consecutive azimuths less than 180 degrees apart."""
+    while True:
+        az = np.sort(rng.uniform(0, 360, n))
+        if np.max(np.diff(np.concatenate([az, [az[0] + 360]]))) < 170:
+            return offset(lon, lat, az, np.full(n, rho))
+
+
+def on_arc(a: Array, b: Array, t: Array) -> Array:
+    """Points at fractions t along the minor great-circle arcs a -> b (rows), unit vectors."""
+    theta = np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.sum(a * b, axis=-1))
+    theta = np.where(theta > 0, theta, np.nan)
+    w1 = np.sin((1 - t) * theta) / np.sin(theta)
+    w2 = np.sin(t * theta) / np.sin(theta)
+    return w1[:, None] * a + w2[:, None] * b
+
+
+def unit(v: Array) -> Array:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def hard_points(
+    rng: np.random.Generator, lon: Array, lat: Array, clon: float, clat: float, rho: float
+) -> tuple[Array, Array]:
+    """Points that probe a polygon: its centre and surroundings, the sky, and the boundary --
+    on the edges and off them by 1e-14 .. 1e-7 rad either way, past the vertices along the
+    edges' great circles, around the vertices, and the antipodes of inside points."""
+    with np.errstate(invalid="ignore", divide="ignore"):  # edges of no length (repeated vertex)
+        verts = xyz(lon, lat)
+        n = len(verts)
+        nxt = np.roll(verts, -1, axis=0)
+        pts = [xyz(np.array([clon]), np.array([clat]))]
+        slon, slat = sample_points(rng, clon, clat, rho, 30)
+        pts.append(xyz(slon, slat))
+        for _ in range(3):
+            t = rng.uniform(0.02, 0.98, n)
+            normal = unit(np.cross(verts, nxt))  # left of the edge
+            s = rng.choice([0, 1e-14, 3e-14, 2e-13, 1e-12, 3e-12, 1e-10, 1e-7], n)
+            s = s * rng.choice([-1, 1], n)
+            pts.append(unit(on_arc(verts, nxt, t) + s[:, None] * normal))
+        ahead = unit(np.cross(np.cross(verts, nxt), nxt))  # at each edge's end, onwards
+        eps = rng.choice([1e-13, 1e-12, 1e-10, 1e-8], n)
+        pts.append(unit(nxt + eps[:, None] * ahead))
+        around = rng.normal(size=(n, 3))
+        around = unit(around - np.sum(around * verts, axis=1)[:, None] * verts)  # tangent at v
+        delta = rng.choice([1e-14, 1e-12, 1e-10, 1e-6], n)
+        pts.append(unit(verts + delta[:, None] * around))
+        pts.append(-pts[0])
+        pts.append(-verts)
+        v = unit(np.concatenate(pts))
+        plon, plat = lonlat(v[np.isfinite(v).all(axis=1)])
+    plon[1::5] -= 360  # the same positions, written differently
+    return plon, plat
+
+
+FAST_SIZES = {  # rho in degrees: the circle the vertices lie on
+    "arcsec": (3e-3, 3e-2),  # 10 to 100 arcsec
+    "small": (3e-2, 2.0),
+    "footprint": (2.0, 17.0),  # a TESS camera is 12 x 12 degrees
+    "large": (17.0, 60.0),
+    "huge": (60.0, 85.0),  # nearly a hemisphere
+}
+
+
+def fast_path_cases(seed: int, per_size: int) -> list[tuple[str, Array, Array, Array, Array]]:
+    """(size, vertex lon, lat, point lon, lat) for convex triangles and quadrilaterals."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for size, (lo, hi) in FAST_SIZES.items():
+        for i, (clon, clat) in enumerate(centres(rng, per_size)):
+            rho = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+            lon, lat = convex_polygon(rng, clon, clat, rho, 4 if i % 4 else 3)
+            if i % 3 == 0:
+                lon = np.where(lon > 180, lon - 360, lon)  # across RA 0 as -1, 1 rather than 359, 1
+            plon, plat = hard_points(rng, lon, lat, clon, clat, rho)
+            cases.append((size, lon, lat, plon, plat))
+    return cases
+
+
+def reference_det(a: tuple[Any, Any], b: tuple[Any, Any], c: tuple[Any, Any]) -> Any:
+    """a . (b x c) for (lon, lat) in degrees, in extended precision, with the angles as the
+    SQL computes them (degrees times the double-precision pi / 180)."""
+    k = np.longdouble(0.017453292519943295)
+
+    def vec(p: tuple[Any, Any]) -> Any:
+        lo, la = np.longdouble(p[0]) * k, np.longdouble(p[1]) * k
+        return np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+    return np.dot(vec(a), np.cross(vec(b), vec(c)))
+
+
+def pip_rows(
+    conn: Conn, cases: list[tuple[str, Array, Array, Array, Array]]
+) -> list[tuple[Any, ...]]:
+    """Per pair, with the polygon a column (one per row, as in a join): geo_pip_convex, the
+    new geo_point_in_polygon, the general path of before (the polygon prepared per row) and the
+    general method itself (winding, no gnomonic projection)."""
+    polys, plon, plat = [], [], []
+    for _, lon, lat, a, b in cases:
+        polys += [shape_text(as_polygon(lon, lat))] * len(a)
+        plon += list(a)
+        plat += list(b)
+    return conn.execute(
+        "SELECT adql_udf.geo_pip_convex(a, b, p::float8[]),"
+        " adql_udf.geo_point_in_polygon(a, b, p::float8[]),"
+        " adql_udf.geo_point_in_prepared(a, b, adql_udf.geo_polygon_prepare(p::float8[])),"
+        " adql_udf.geo_pip_general(a, b, adql_udf.geo_polygon_prepare(p::float8[]))"
+        " FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS t(p, a, b)",
+        (polys, plon, plat),
+    ).fetchall()
+
+
+def test_convex_fast_path_gives_the_general_paths_answers(geo_db: Conn) -> None:
+    cases = fast_path_cases(21, 80)
+    rows = pip_rows(geo_db, cases)
+    assert len(rows) > 20000
+    at = 0
+    decided: dict[str, int] = {}
+    expected: dict[str, int] = {}
+    undecided = 0
+    for size, lon, lat, plon, plat in cases:
+        part = rows[at : at + len(plon)]
+        at += len(plon)
+        verts = list(zip(lon, lat, strict=True))
+        n = len(verts)
+        turns = [reference_det(verts[i - 1], verts[i], verts[(i + 1) % n]) for i in range(n)]
+        polar = n == 4 and np.max(np.abs(lat)) > 89
+        eligible = min(turns) > 0 and not polar
+        for (code, got, before, general), a, b in zip(part, plon, plat, strict=True):
+            where = (size, as_polygon(lon, lat), float(a), float(b))
+            # the results are those of the general path, bit for bit (the same booleans)
+            assert got == before, where
+            if code == 0:
+                continue
+            assert eligible, where
+            assert got == general == (code == 1), where
+            # the side tests: decided only beyond 5e-13 (+- the 1e-14 error allowed)
+            sides = [reference_det(verts[i], verts[(i + 1) % n], (a, b)) for i in range(n)]
+            assert (min(sides) >= 4.9e-13) if code == 1 else (min(sides) <= -4.9e-13), where
+        # a polygon that is comfortably convex and not tiny is decided for every point off the
+        # boundary (the centre, which is inside, and the points around and anywhere)
+        if eligible and turns[0] > 1.1e-10 and min(turns) > 2e-12:
+            assert part[0][0] == 1, (size, as_polygon(lon, lat))
+            assert all(r[0] != 0 for r in part[:31]), (size, as_polygon(lon, lat))
+            decided[size] = decided.get(size, 0) + 1
+        undecided += sum(r[0] == 0 for r in part)
+        expected[size] = expected.get(size, 0) + int(not polar)
+    # every polygon is decided that way but quadrilaterals with a vertex within 1 deg of a pole
+    assert decided == expected
+    assert min(decided.values()) >= 70
+    assert undecided > 3000  # the boundary points planted on purpose went the general way
+
+
+def test_convex_fast_path_decides_beyond_its_band_only(geo_db: Conn) -> None:
+    """Near an edge, the fast path decides exactly when the triple product is clear of the
+    +-5e-13 band (the point more than 5e-13 / |v1 x v2| rad from the great circle)."""
+    rng = np.random.default_rng(22)
+    cases = []
+    for clon, clat in centres(rng, 40):
+        rho = float(rng.uniform(0.5, 30))
+        lon, lat = convex_polygon(rng, clon, clat, rho, 4)
+        if np.max(np.abs(lat)) > 89:
+            continue
+        verts = xyz(lon, lat)
+        nrm = np.cross(verts[0], verts[1])
+        mid = on_arc(verts[:1], verts[1:2], np.array([0.5]))[0]
+        # points off edge 1 by s rad: geo_det = |n| sin(s); band edges at |n| sin(s) = 5e-13
+        s = np.array([-3, -1.2, -0.8, -0.3, 0, 0.3, 0.8, 1.2, 3]) * 5e-13 / np.linalg.norm(nrm)
+        plon, plat = lonlat(unit(mid + s[:, None] * unit(nrm)))
+        cases.append(("band", lon, lat, plon, plat))
+    rows = pip_rows(geo_db, cases)
+    codes = np.array([r[0] for r in rows]).reshape(len(cases), 9)
+    assert (codes[:, [0, 1]] == -1).all(), codes  # clearly right of the edge: outside
+    assert (codes[:, 2:7] == 0).all(), codes  # within the band: the general path
+    assert (codes[:, [7, 8]] == 1).all(), codes  # clearly left, inside the polygon
+    assert all(r[1] == r[2] for r in rows)
+
+
+def test_fast_path_agrees_with_a_constant_polygon(geo_db: Conn) -> None:
+    """With the polygon a literal, the fast path folds at plan time: the same answers."""
+    cases = fast_path_cases(23, 6)
+    rows = pip_rows(geo_db, cases)
+    at = 0
+    for _, lon, lat, plon, plat in cases:
+        part = rows[at : at + len(plon)]
+        at += len(plon)
+        literal = shape_text(as_polygon(lon, lat))
+        got = geo_db.execute(
+            f"SELECT adql_udf.geo_pip_convex(a, b, '{literal}'::float8[]),"
+            f" adql_udf.geo_point_in_polygon(a, b, '{literal}'::float8[])"
+            " FROM unnest(%s::float8[], %s::float8[]) AS t(a, b)",
+            (list(plon), list(plat)),
+        ).fetchall()
+        assert got == [(r[0], r[1]) for r in part], literal
+
+
+def test_fast_path_leaves_other_polygons_to_the_general_path(geo_db: Conn) -> None:
+    rng = np.random.default_rng(24)
+    cases = []
+    for i, (clon, clat) in enumerate(centres(rng, 240)):
+        rho = float(np.exp(rng.uniform(np.log(0.05), np.log(40))))
+        lon, lat = convex_polygon(rng, clon, clat, rho, 4)
+        kind = i % 8
+        if kind == 0:  # non-convex: a dart, vertex 3 moved inside the triangle 1, 2, 4
+            v = xyz(lon, lat)
+            inner = unit((v[1] + v[3]) / 2 + 0.3 * (v[0] - (v[1] + v[3]) / 2))
+            lon[2], lat[2] = (float(x) for x in lonlat(inner))
+        elif kind == 1:  # clockwise: DALI's region is the complement
+            lon, lat = lon[::-1], lat[::-1]
+        elif kind == 2:  # a bow tie (crossing edges)
+            lon[[1, 2]], lat[[1, 2]] = lon[[2, 1]], lat[[2, 1]]
+        elif kind == 3:  # five vertices
+            lon, lat = convex_polygon(rng, clon, clat, rho, 5)
+        elif kind == 4:  # tiny: 0.1 arcsec
+            lon, lat = convex_polygon(rng, clon, clat, 3e-5, 4)
+        elif kind == 5:  # a vertex within a degree of the pole
+            lon, lat = convex_polygon(rng, clon, 89.5, 0.3, 4)
+        elif kind == 6:  # a repeated vertex (a triangle written as four)
+            lon, lat = np.insert(lon[:3], 1, lon[1]), np.insert(lat[:3], 1, lat[1])
+        else:  # vertices on one great circle but for a hair: no area
+            lon, lat = np.array([0.0, 10.0, 20.0, 10.0]) + clon, np.array([0, 0, 0, 1e-12])
+        plon, plat = hard_points(rng, lon, lat, clon, clat, rho)
+        cases.append((str(kind), lon, lat, plon, plat))
+    polys, plon, plat = [], [], []
+    for _, lon, lat, a, b in cases:
+        polys += [shape_text(as_polygon(lon, lat))] * len(a)
+        plon += list(a)
+        plat += list(b)
+    rows = geo_db.execute(
+        "SELECT adql_udf.geo_pip_convex(a, b, p::float8[]) FROM unnest(%s::text[], %s::float8[],"
+        " %s::float8[]) AS t(p, a, b)",
+        (polys, plon, plat),
+    ).fetchall()
+    assert {r[0] for r in rows} == {0}
+    # and where the general path answers (kind 7 has no area), the answers are its answers
+    valid = [i for i, c in enumerate(cases) if c[0] != "7"]
+    rows = pip_rows(geo_db, [cases[i] for i in valid])
+    assert all(r[1] == r[2] for r in rows)
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="encloses no area"):
+        pip_rows(geo_db, [c for c in cases if c[0] == "7"][:1])
+
+
+def test_fast_path_examples(geo_db: Conn) -> None:
+    def code(lon: float, lat: float, poly: list[float]) -> int:
+        return int(
+            geo_db.execute(
+                "SELECT adql_udf.geo_pip_convex(%s, %s, p) FROM (SELECT %s::float8[] AS p) AS s",
+                (lon, lat, poly),
+            ).fetchone()[0]
+        )
+
+    square = [10.0, 10.0, 10.2, 10.0, 10.2, 10.2, 10.0, 10.2]  # DALI's example
+    square_cw = [10.0, 10.0, 10.0, 10.2, 10.2, 10.2, 10.2, 10.0]
+    assert code(10.1, 10.1, square) == 1 and code(10.3, 10.1, square) == -1
+    assert code(190.1, -10.1, square) == -1  # the antipode of an inside point
+    assert code(10.0, 10.0, square) == 0  # a vertex (on two edges' great circles): general path
+    assert code(10.1, 10.0, square) == -1  # below the southern edge, which bulges north
+    assert code(10.1, 10.1, square_cw) == 0  # clockwise: the rest of the sky
+    camera = [350.0, -40.0, 10.0, -40.0, 12.0, -20.0, -12.0, -20.0]  # across RA 0
+    assert code(0, -30, camera) == 1 and code(360, -30, camera) == 1 and code(-1, -41, camera) == -1
+    triangle = [0.0, 90.0, 0.0, 80.0, 120.0, 80.0]  # a vertex at the pole: fine for triangles
+    assert code(60, 85, triangle) == 1 and code(60, 79, triangle) == -1
+    assert code(0, 0, [0.0, 0.0, 10.0, 0.0, 10.0, 95.0]) == 0  # invalid: the general path raises
+    assert code(0, 0, [0.0, 0.0, 10.0, 0.0, 10.0, 10.0, 0.0, None]) == 0  # type: ignore[list-item]
 
 
 # ------------------------------------------------------------------ polygons: geo_polygon, area, centroid, box
@@ -918,3 +1193,125 @@ def test_bounding_circle_holds_the_shape(geo_db: Conn) -> None:
     ).fetchall()
     assert len(rows) > 30
     assert all(r[1] == 1 and r[0][2] < 90 for r in rows)
+
+
+# ------------------------------------------------------------------ geo_poly_box, the region index key
+
+WHOLE_SPHERE = "(-1, -1, -1),(1, 1, 1)"
+
+
+def box_corners(text: str) -> tuple[Array, Array]:
+    lo, hi = text[1:-1].split("),(")
+    return np.array(lo.split(", "), dtype=float), np.array(hi.split(", "), dtype=float)
+
+
+def boundary_points(lon: Array, lat: Array, count: int, rng: np.random.Generator) -> Array:
+    """Vertices, edge midpoints (where the edges bulge out) and random points on the edges."""
+    verts = xyz(lon, lat)
+    nxt = np.roll(verts, -1, axis=0)
+    pts = [verts, on_arc(verts, nxt, np.full(len(verts), 0.5))]
+    for _ in range(count):
+        pts.append(on_arc(verts, nxt, rng.uniform(0, 1, len(verts))))
+    return np.concatenate(pts)
+
+
+def test_poly_box_holds_every_point_the_predicate_accepts(geo_db: Conn) -> None:
+    rng = np.random.default_rng(31)
+    polys, plon, plat, which = [], [], [], []
+    shapes = [(lo, la, clon, clat, rho) for _, clon, clat, rho, lo, la in random_polygons(31, 40)]
+    shapes += [(*convex_polygon(rng, c, d, 12.0, 4), c, d, 12.0) for c, d in centres(rng, 40)]
+    for k, (lon, lat, clon, clat, rho) in enumerate(shapes):
+        a, b = sample_points(rng, clon, clat, rho, 60)
+        e, f = lonlat(boundary_points(lon, lat, 3, rng))
+        for order in (1, -1):  # counter-clockwise (the small side) and clockwise (the rest)
+            poly = shape_text(as_polygon(lon[::order], lat[::order]))
+            for x, y in zip(np.concatenate([a, e]), np.concatenate([b, f]), strict=True):
+                polys.append(poly)
+                plon.append(float(x))
+                plat.append(float(y))
+                which.append((k, order))
+    rows = geo_db.execute(
+        "SELECT adql_udf.geo_point_in_polygon(a, b, p::float8[]),"
+        " adql_udf.geo_poly_box(p::float8[])"
+        "   @> cube(ARRAY[cosd(b) * cosd(a), cosd(b) * sind(a), sind(b)]),"
+        " adql_udf.geo_poly_box(p::float8[])::text, (adql_udf.geo_polygon_prepare(p::float8[])).fast"
+        " FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS t(p, a, b)",
+        (polys, plon, plat),
+    ).fetchall()
+    inside = np.array([r[0] for r in rows])
+    in_box = np.array([r[1] for r in rows])
+    bad = np.flatnonzero(inside & ~in_box)
+    assert not len(bad), [(polys[i], plon[i], plat[i], rows[i][2]) for i in bad[:5]]
+    assert inside.sum() > 5000
+    boxes = {w: (r[2], r[3]) for w, r in zip(which, rows, strict=True)}
+    for (k, order), (box, fast) in boxes.items():
+        # the small side gets a box of its own; the complement (and what the gnomonic path
+        # cannot take) the whole sphere's
+        if not fast or order == -1:
+            assert box == WHOLE_SPHERE, (k, order, box)
+        elif shapes[k][4] < 40:
+            assert box != WHOLE_SPHERE, (k, order, box)
+    tight = [k for (k, order), (box, fast) in boxes.items() if order == 1 and fast]
+    assert len(tight) > 150
+    # and not much larger than the region: the vertices' range (within the cap of radius rho,
+    # at most 2 sin rho wide) divided by w >= cos(2 rho), the vertices' distance from the centre
+    for k in tight:
+        lo, hi = box_corners(boxes[k, 1][0])
+        rho = np.radians(shapes[k][4])
+        if rho < np.radians(40):
+            assert (hi - lo <= (2 * np.sin(rho) + 1) / np.cos(2 * rho) - 1 + 1e-9).all(), k
+
+
+def test_poly_box_examples_and_index(geo_db: Conn) -> None:
+    def box(poly: list[float] | None) -> str | None:
+        got = geo_db.execute("SELECT adql_udf.geo_poly_box(%s::float8[])::text", (poly,)).fetchone()
+        return got[0]
+
+    square = [10.0, 10.0, 10.2, 10.0, 10.2, 10.2, 10.0, 10.2]
+    square_cw = [10.0, 10.0, 10.0, 10.2, 10.2, 10.2, 10.2, 10.0]
+    assert box(square) != WHOLE_SPHERE and box(square_cw) == WHOLE_SPHERE
+    assert box(None) is None
+    south = [0.0, -80.0, 240.0, -80.0, 120.0, -80.0]  # around the south pole
+    lo, hi = box_corners(str(box(south)))
+    assert lo[2] == -1 and hi[2] < -0.98  # holds the pole, not the equator
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="geo_poly_box: latitude"):
+        box([0.0, 0.0, 1.0, 0.0, 1.0, 91.0])
+    # as the key of a GiST index (built with search_path = pg_catalog on PostgreSQL 17+), the
+    # join of points with footprints finds exactly the pairs a full comparison finds
+    rng = np.random.default_rng(32)
+    feet = []
+    for i, (c, d) in enumerate(centres(rng, 300)):
+        lon, lat = convex_polygon(rng, c, d, float(rng.uniform(0.5, 10)), 4)
+        order = 1 if i % 5 else -1  # every fifth clockwise: the rest of the sky
+        feet.append(shape_text(as_polygon(lon[::order], lat[::order])))
+    plon, plat = sample_points(rng, 0, 0, 180, 400)
+    with geo_db.transaction():
+        geo_db.execute(
+            "CREATE TEMP TABLE feet ON COMMIT DROP AS SELECT * FROM unnest(%s::text[]) WITH ORDINALITY AS t(f, id)",
+            (feet,),
+        )
+        geo_db.execute("ALTER TABLE feet ALTER COLUMN f TYPE float8[] USING f::float8[]")
+        geo_db.execute("CREATE INDEX ON feet USING gist (adql_udf.geo_poly_box(f))")
+        geo_db.execute(
+            "CREATE TEMP TABLE pts ON COMMIT DROP AS SELECT * FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(a, b, id)",
+            (list(plon), list(plat)),
+        )
+        geo_db.execute("ANALYZE feet")
+        geo_db.execute("ANALYZE pts")
+        join = (
+            "SELECT p.id, f.id FROM pts AS p JOIN feet AS f"
+            " ON adql_udf.geo_poly_box(f.f) @> cube(ARRAY[cosd(p.b) * cosd(p.a), cosd(p.b) * sind(p.a), sind(p.b)])"
+            " AND adql_udf.geo_point_in_polygon(p.a, p.b, f.f) ORDER BY 1, 2"
+        )
+        geo_db.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in geo_db.execute("EXPLAIN " + join).fetchall())
+        assert "feet_geo_poly_box_idx" in plan, plan
+        indexed = geo_db.execute(join).fetchall()
+        geo_db.execute("SET LOCAL enable_indexscan = off")
+        geo_db.execute("SET LOCAL enable_bitmapscan = off")
+        geo_db.execute("SET LOCAL enable_seqscan = on")
+        full = geo_db.execute(
+            "SELECT p.id, f.id FROM pts AS p JOIN feet AS f"
+            " ON adql_udf.geo_point_in_polygon(p.a, p.b, f.f) ORDER BY 1, 2"
+        ).fetchall()
+    assert indexed == full and len(full) > 50
