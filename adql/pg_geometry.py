@@ -92,6 +92,8 @@ class Polygon:
     #: A cap (lon, lat, radius) holding the polygon, when its vertices are numbers in the query
     #: and fit in a hemisphere: what an index condition can search instead of the polygon.
     bound: tuple[float, float, float] | None = None
+    #: Its vertices are numbers written in the query (the same polygon for every row).
+    constant: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +299,12 @@ class PgGeometry:
             near = self._near(point, circle.center, circle.radius, circle.radius_value)
             return _indexed(exact, near)
         if isinstance(shape, Polygon) or (isinstance(shape, Value) and shape.kind == "polygon"):
-            exact = call("geo_point_in_polygon", point.lon, point.lat, shape.sql)
+            if isinstance(shape, Polygon) and shape.constant:
+                # prepared once, at plan time: the per-row test is then a few comparisons
+                prepared = call("geo_polygon_prepare", shape.sql, "'geo_point_in_polygon'")
+                exact = call("geo_point_in_prepared", point.lon, point.lat, prepared)
+            else:
+                exact = call("geo_point_in_polygon", point.lon, point.lat, shape.sql)
             hint = None
             if point.indexed and isinstance(shape, Polygon) and shape.bound is not None:
                 hint = self.index.inside_bounded(point, shape.bound)
@@ -424,11 +431,13 @@ class PgGeometry:
                 if center.values is not None and sizes[0] is not None and sizes[1] is not None:
                     bound = box_cap(*center.values, sizes[0], sizes[1])
                 sql = call("geo_box", center.lon, center.lat, width, height)
-                return Polygon(sql, bound)
+                return Polygon(sql, bound, constant=bound is not None)
             if name == "POLYGON":
+                values = self._vertex_values(args, render)
                 return Polygon(
                     call("geo_polygon", self._vertices(args, render)),
-                    polygon_cap(self._vertex_values(args, render)),
+                    polygon_cap(values),
+                    constant=values is not None,
                 )
             if name == "REGION":
                 return self._region(expr)
@@ -709,5 +718,6 @@ def _from_stcs(region: stcs.Region, at: ast.StringLiteral) -> Shape:
             )
         return Circle(Point(values[0], values[1], values=point), values[2], region.values[2])
     if region.kind == "box":
-        return Polygon(call("geo_box", *values), box_cap(*region.values))
-    return Polygon(call("geo_polygon", _array(values)), polygon_cap(list(region.values)))
+        return Polygon(call("geo_box", *values), box_cap(*region.values), constant=True)
+    polygon = call("geo_polygon", _array(values))
+    return Polygon(polygon, polygon_cap(list(region.values)), constant=True)

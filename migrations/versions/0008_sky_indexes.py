@@ -38,7 +38,6 @@ FUNCTIONS = (
     "geo_join_lon_hi",
     "geo_cube",
     "geo_cap_box",
-    "geo_poly_box",
 )
 
 SKY_INDEX_SQL = r"""-- What the sky indexes are built on, and the conditions the translator writes so that the
@@ -51,6 +50,8 @@ SKY_INDEX_SQL = r"""-- What the sky indexes are built on, and the conditions the
 --   zones per row. No extension at all.
 -- * nearest neighbours: a GiST on the unit vector as a `cube` (contrib), ordered by `<->`
 --   (the chord, monotone in the angle).
+-- * regions (frame footprints): the `cube` GiST on adql_udf.geo_poly_box(footprint), a
+--   function of pg_geometry.sql (it follows the exact predicates' reading of a polygon).
 -- * the exact tests stay those of pg_geometry.sql: every condition here may only let more
 --   rows through, never fewer.
 --
@@ -147,28 +148,6 @@ RETURN cube(
     ARRAY[cosd(greatest(0, acosd(cosd(lat) * cosd(lon)) - r)) + 1e-12,
           cosd(greatest(0, acosd(cosd(lat) * sind(lon)) - r)) + 1e-12,
           cosd(greatest(0, 90 - lat - r)) + 1e-12]);
-
--- An xyz box holding a polygon (float8[] lon1, lat1, ...): the box of its vertices grown by
--- 1 - cos R, R the largest vertex distance from the mean direction c (every point of the
--- region is the outward projection of a point of the vertices' hull, which lies at least
--- cos R from the centre). The whole sphere's box when that does not bound it.
--- Not inlinable (aggregates); used as an index expression, so it runs once per row.
-CREATE OR REPLACE FUNCTION adql_udf.geo_poly_box(poly double precision[])
-RETURNS cube LANGUAGE sql IMMUTABLE PARALLEL SAFE
-BEGIN ATOMIC
-    WITH v AS (
-        SELECT cosd(poly[2 * i]) * cosd(poly[2 * i - 1]) AS x,
-               cosd(poly[2 * i]) * sind(poly[2 * i - 1]) AS y, sind(poly[2 * i]) AS z
-        FROM generate_series(1, cardinality(poly) / 2) AS i),
-    c AS (SELECT sum(x) AS sx, sum(y) AS sy, sum(z) AS sz,
-                 sqrt(sum(x) ^ 2 + sum(y) ^ 2 + sum(z) ^ 2) AS n FROM v)
-    SELECT CASE WHEN c.n < 1e-9 OR min(v.x * c.sx + v.y * c.sy + v.z * c.sz) / c.n <= 0.01
-                THEN cube(ARRAY[-1, -1, -1]::float8[], ARRAY[1, 1, 1]::float8[])
-                ELSE cube_enlarge(
-                    cube(ARRAY[min(v.x), min(v.y), min(v.z)], ARRAY[max(v.x), max(v.y), max(v.z)]),
-                    1 - min(v.x * c.sx + v.y * c.sy + v.z * c.sz) / c.n + 1e-12, 3) END
-    FROM v, c GROUP BY c.sx, c.sy, c.sz, c.n;
-END;
 """
 
 
