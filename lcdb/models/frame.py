@@ -136,4 +136,3 @@ sa.Index(
     sa.func.adql_udf.geo_poly_box(FITSFrame.__table__.c.footprint),
     postgresql_using="gist",
 )
-

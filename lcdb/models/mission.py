@@ -208,12 +208,9 @@ class Target(Base):
 
 # The sky indexes of migration 0008 (functions in schema adql_udf, adql/pg_sky_index.sql):
 # declination zones for cones and crossmatches, the unit vector for nearest neighbours.
-sa.Index(
-    "ix_target_zone", sa.func.adql_udf.geo_zone(Target.__table__.c.dec), Target.__table__.c.ra
-)
+sa.Index("ix_target_zone", sa.func.adql_udf.geo_zone(Target.__table__.c.dec), Target.__table__.c.ra)
 sa.Index(
     "ix_target_knn",
     sa.func.adql_udf.geo_cube(Target.__table__.c.ra, Target.__table__.c.dec),
     postgresql_using="gist",
 )
-

@@ -24,13 +24,16 @@ from starlette.testclient import TestClient
 from lcdb.db import create_engine
 from lcdb.models import FITSFrame, Target
 from tap_service.app import create_app
+from tap_service.examples import EXAMPLES, Example
 from tests.conftest import PgServer
 from tests.lcdb.support import build_graph
 from tests.service_fixtures import SERVICE_SETTINGS
+from tests.tap_service.test_sync import SKY_EXAMPLES
 
 RNG_SEED = 11
-#: Centres of the cone searches: ordinary sky, across RA 0/360, at the south pole.
-CENTRES = [(10.0, -5.0), (0.0, 0.0), (180.0, -89.9), (359.5, 30.0)]
+#: Centres of the cone searches: ordinary sky, across RA 0/360, at the south pole, and the
+#: position the published examples search around.
+CENTRES = [(10.0, -5.0), (0.0, 0.0), (180.0, -89.9), (359.5, 30.0), (55.0, -65.0)]
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,11 @@ def sky(pg_server: PgServer, migrated_template: str) -> Iterator[dict[str, Any]]
             Target(catalog_id=graph.catalog, name=10_000 + i, ra=float(a), dec=float(d))
             for i, (a, d) in enumerate(zip(ra, dec, strict=True))
         )
-        centres = SkyCoord(rng.uniform(0, 360, 60), rng.uniform(-80, 80, 60), unit="deg")
+        centres = SkyCoord(
+            np.append(rng.uniform(0, 360, 59), 55.2),
+            np.append(rng.uniform(-80, 80, 59), -64.9),
+            unit="deg",
+        )
         footprints = [
             square(c, float(side)) for c, side in zip(centres, rng.uniform(1, 12, 60), strict=True)
         ]
@@ -388,3 +395,8 @@ def test_geometry_conditions_use_the_sky_indexes(
     sky: dict[str, Any], query: str, index: str
 ) -> None:
     assert plan_indexes(sky, query) & set(index.split("|"))
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.id in SKY_EXAMPLES], ids=str)
+def test_the_geometry_examples_find_rows(sky: dict[str, Any], example: Example) -> None:
+    assert rows(sky["client"], example.query)

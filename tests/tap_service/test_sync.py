@@ -205,12 +205,18 @@ def test_spurious_parameters_change_nothing(client: TestClient) -> None:
     )
 
 
+#: Examples that need positions and footprints, which this archive lacks; they return rows on
+#: the sky archive of tests/tap_service/test_geometry.py.
+SKY_EXAMPLES = {"cone-search", "close-pairs", "frames-covering-a-position"}
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
 def test_every_published_example_runs(client: TestClient, example: object) -> None:
     response = query(client, example.query)
     assert response.status_code == 200, response.text
     assert statuses(response.content)[0] == "OK"
-    assert len(parse_single_table(io.BytesIO(response.content)).array) > 0
+    if example.id not in SKY_EXAMPLES:
+        assert len(parse_single_table(io.BytesIO(response.content)).array) > 0
 
 
 def test_server_header_names_the_software(client: TestClient) -> None:
