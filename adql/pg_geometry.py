@@ -31,7 +31,7 @@ from typing import Literal, Protocol
 from adql import ast, stcs
 from adql.errors import ADQLSemanticError
 from adql.geometry import Render
-from adql.metadata import ExprInfo
+from adql.metadata import STRING_TYPES, ExprInfo
 
 UDF = '"adql_udf"'
 FLOAT8 = "DOUBLE PRECISION"
@@ -104,9 +104,22 @@ class Value:
     kind: ShapeKind
     #: A column of region values with an index (the cue for a region index condition).
     indexed: bool = False
+    #: For a region column in STC-S text (ObsCore's s_region): that text's SQL; `sql` is then
+    #: its DALI array, adql_udf.geo_region(text).
+    text: str | None = None
 
     def point(self) -> Point:
         return Point(f"({self.sql})[1]", f"({self.sql})[2]")
+
+    @property
+    def key(self) -> str | None:
+        """The SQL of the region's index key (what a GiST on the column is built on): the box of
+        a polygon column or of an STC-S column; None for other values."""
+        if self.text is not None:
+            return call("geo_region_box", self.text)
+        if self.kind == "polygon":
+            return call("geo_poly_box", self.sql)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +324,10 @@ class PgGeometry:
             if hint is None and isinstance(shape, Value) and shape.indexed:
                 hint = self.index.region_meets(shape, point)
             return _indexed(exact, hint)
+        if isinstance(shape, Value) and shape.text is not None:
+            exact = call("geo_point_in_region", point.lon, point.lat, shape.text)
+            hint = self.index.region_meets(shape, point) if shape.indexed else None
+            return _indexed(exact, hint)
         return self._exact_contains(point, shape)
 
     def _near(
@@ -445,6 +462,9 @@ class PgGeometry:
                 return Value(self.function(expr, render, ()), "point")
         info = render.info(expr)
         kind = _kind(info)
+        if info.kind == "geometry" and info.datatype in STRING_TYPES:  # STC-S text
+            text = render(expr)
+            return Value(call("geo_region", text), kind, indexed=info.indexed, text=text)
         return Value(render(expr), kind, indexed=info.indexed)
 
     def value(self, expr: ast.Expression, render: Render) -> str:

@@ -1314,3 +1314,82 @@ RETURN (
     -- OFFSET 0: prepared once (a flattened sub-select would prepare it per field used)
     FROM (SELECT adql_udf.geo_polygon_prepare(poly, 'geo_poly_box') AS p OFFSET 0) AS s
 );
+
+-- Region columns: shapes stored as STC-S text, as ObsCore's s_region is published (char,
+-- xtype adql:region), e.g. 'POLYGON ICRS 10 -20 12 -20 12 -18' or 'CIRCLE ICRS 10 -20 0.01'.
+-- geo_region reads one as a DALI shape array: Position, Circle, Box or Polygon (any case), with
+-- the frame ICRS or none (UNKNOWNFrame), an optional reference position and SPHERICAL2 flavour,
+-- numbers in degrees; a polygon as ADQL's POLYGON() reads vertices (geo_polygon: the smaller
+-- region, either order). Anything else raises, quoting the text: another frame would select the
+-- wrong sky, and Union/Intersection/Not have no DALI array form. NULL gives NULL.
+CREATE OR REPLACE FUNCTION adql_udf.geo_region(region text)
+RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    parts text[];
+    v double precision[];
+    m integer;
+BEGIN
+    IF region IS NULL THEN
+        RETURN NULL;
+    END IF;
+    parts := regexp_match(region,
+        '^\s*(position|circle|box|polygon)\s+((icrs|unknownframe)\s+)?'
+        '((barycenter|geocenter|topocenter|heliocenter|unknownrefpos)\s+)?'
+        '(spherical2\s+)?([-+0-9.eE][-+0-9.eE\s]*?)\s*$', 'i');
+    IF parts IS NULL THEN
+        RAISE EXCEPTION 'a region must be an ICRS Position, Circle, Box or Polygon in STC-S, '
+            'e.g. ''CIRCLE ICRS 10 -20 0.5'', not ''%''', left(region, 120)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+        v := regexp_split_to_array(parts[7], '\s+')::double precision[];
+    EXCEPTION WHEN invalid_text_representation THEN
+        RAISE EXCEPTION 'a region has a coordinate that is not a number: ''%''', left(region, 120)
+            USING ERRCODE = 'invalid_parameter_value';
+    END;
+    m := cardinality(v);
+    CASE lower(parts[1])
+        WHEN 'position' THEN
+            IF m = 2 THEN
+                PERFORM adql_udf.geo_shape_kind('REGION', v);
+                RETURN v;
+            END IF;
+        WHEN 'circle' THEN
+            IF m = 3 THEN
+                PERFORM adql_udf.geo_shape_kind('REGION', v);
+                RETURN v;
+            END IF;
+        WHEN 'box' THEN
+            IF m = 4 THEN
+                RETURN adql_udf.geo_box(v[1], v[2], v[3], v[4]);
+            END IF;
+        ELSE
+            IF m >= 6 AND m % 2 = 0 THEN
+                RETURN adql_udf.geo_polygon(v);
+            END IF;
+    END CASE;
+    RAISE EXCEPTION 'a region % has % numbers: ''%''', upper(parts[1]), m, left(region, 120)
+        USING ERRCODE = 'invalid_parameter_value';
+END
+$$;
+
+-- CONTAINS(POINT(lon, lat), region) for a region column in STC-S: the text read once per row
+-- (geo_contains inlined over geo_region(...) would read it once per use).
+CREATE OR REPLACE FUNCTION adql_udf.geo_point_in_region(
+    lon double precision, lat double precision, region text)
+RETURNS boolean LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    shape double precision[] := adql_udf.geo_region(region);
+BEGIN
+    IF shape IS NULL OR lon IS NULL OR lat IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF cardinality(shape) = 3 THEN
+        RETURN adql_udf.geo_point_in_circle(lon, lat, shape[1], shape[2], shape[3]);
+    END IF;
+    IF cardinality(shape) >= 6 THEN
+        RETURN adql_udf.geo_point_in_polygon(lon, lat, shape);
+    END IF;
+    RETURN adql_udf.geo_contains(ARRAY[lon, lat], shape) = 1;
+END
+$$;

@@ -12,8 +12,9 @@ The measured choice (bench/geometry.py, against pgsphere and q3c on the same ser
   use the zone only: 50 s instead of 0.05 s);
 * nearest neighbours: the ``cube`` GiST on ``adql_udf.geo_cube(ra, dec)``, ordered by
   ``<->`` (the chord, monotone in the angle);
-* regions (frame footprints): the ``cube`` GiST on ``adql_udf.geo_poly_box(footprint)``,
-  searched with ``&&`` (boxes of caps and polygons) or ``@>`` (a point).
+* regions: the ``cube`` GiST on ``adql_udf.geo_poly_box(footprint)`` (frame footprints) or
+  ``adql_udf.geo_region_box(s_region)`` (STC-S text, ObsCore), searched with ``&&`` (boxes of
+  caps and polygons) or ``@>`` (a point).
 
 Every condition here may only let more rows through than the exact test that follows it.
 They assume what the archive's schema guarantees for an indexed position: RA in [0, 360)
@@ -102,9 +103,9 @@ class SkyIndex:
         return self.near(point, center, _float(radius), radius)
 
     def region_meets(self, region: Value, shape: Shape) -> str | None:
-        if region.kind != "polygon":
+        box = region.key
+        if box is None:
             return None
-        box = call("geo_poly_box", region.sql)
         if isinstance(shape, Point):
             return f"{box} @> {call('geo_cube', shape.lon, shape.lat)}"
         if isinstance(shape, Circle):
@@ -118,8 +119,8 @@ class SkyIndex:
         if isinstance(shape, Value) and shape.kind == "point":
             point = shape.point()
             return f"{box} @> {call('geo_cube', point.lon, point.lat)}"
-        if isinstance(shape, Value) and shape.kind == "polygon":
-            return f"{box} && {call('geo_poly_box', shape.sql)}"
+        if isinstance(shape, Value) and shape.key is not None:
+            return f"{box} && {shape.key}"
         return None
 
     def nearest(self, point: Point, center: Point) -> str | None:

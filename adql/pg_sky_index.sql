@@ -106,3 +106,17 @@ RETURN cube(
     ARRAY[cosd(greatest(0, acosd(cosd(lat) * cosd(lon)) - r)) + 1e-12,
           cosd(greatest(0, acosd(cosd(lat) * sind(lon)) - r)) + 1e-12,
           cosd(greatest(0, 90 - lat - r)) + 1e-12]);
+
+-- The index key of any DALI shape: a point's cube, a cap's or a polygon's xyz box. Every point
+-- the shape holds lies in it.
+CREATE OR REPLACE FUNCTION adql_udf.geo_shape_box(shape double precision[])
+RETURNS cube LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE cardinality(shape)
+            WHEN 2 THEN adql_udf.geo_cube(shape[1], shape[2])
+            WHEN 3 THEN adql_udf.geo_cap_box(shape[1], shape[2], shape[3])
+            ELSE adql_udf.geo_poly_box(shape) END;
+
+-- The index key of a region column in STC-S (ObsCore s_region): the box of adql_udf.geo_region.
+CREATE OR REPLACE FUNCTION adql_udf.geo_region_box(region text)
+RETURNS cube LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN adql_udf.geo_shape_box(adql_udf.geo_region(region));

@@ -15,7 +15,8 @@ from lcdb.db import create_engine
 from lcdb.errors import MigrationError
 
 VERSION_TABLE_SCHEMA = "lcdb_internal"
-MANAGED_SCHEMAS = frozenset({"lcdb", VERSION_TABLE_SCHEMA})
+#: The schemas the migrations own (ivoa: ObsCore, created by the obscore revision).
+MANAGED_SCHEMAS = frozenset({"lcdb", "ivoa", VERSION_TABLE_SCHEMA})
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:

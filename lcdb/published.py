@@ -52,6 +52,8 @@ class PublishedColumn:
     indexed: bool
     principal: bool
     nullable: bool
+    #: Defined by an IVOA standard (TAP_SCHEMA `std`); None: as its table says.
+    standard: bool | None = None
 
     @property
     def size(self) -> int | None:
@@ -82,6 +84,9 @@ class PublishedTable:
     utype: str | None = None
     #: Its columns are defined by an IVOA standard (TAP_SCHEMA, ObsCore): TAP_SCHEMA `std`.
     standard: bool = False
+    #: (name, IVOA identifier) of the data model the table implements, which /capabilities
+    #: declares (ObsCore: ObsCore-1.1, ivo://ivoa.net/std/ObsCore#core-1.1).
+    data_model: tuple[str, str] | None = None
 
     @property
     def qualified_name(self) -> str:

@@ -8,6 +8,7 @@ from alembic import context
 from lcdb.db import normalise_url
 from lcdb.migrate import VERSION_TABLE_SCHEMA, include_name
 from lcdb.schema import metadata
+from obscore.model import metadata as obscore_metadata
 
 
 def run_migrations_online() -> None:
@@ -18,7 +19,7 @@ def run_migrations_online() -> None:
         connection.commit()
         context.configure(
             connection=connection,
-            target_metadata=metadata,
+            target_metadata=[metadata, obscore_metadata],
             version_table_schema=VERSION_TABLE_SCHEMA,
             include_schemas=True,
             include_name=include_name,

@@ -272,7 +272,7 @@ def _column_rows(table: PublishedTable) -> Iterable[dict[str, object]]:
             "ucd": column.ucd,
             "indexed": int(column.indexed),
             "principal": int(column.principal),
-            "std": int(table.standard),
+            "std": int(table.standard if column.standard is None else column.standard),
             "column_index": index,
         }
 

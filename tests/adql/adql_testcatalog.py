@@ -2,7 +2,8 @@
 
 Shaped like what the service will publish (``lcdb.target``, ``lcdb.dataset`` with array
 columns and the SQL-reserved name ``values``, ``TAP_SCHEMA`` living in ``tap_schema``), plus
-small tables for joins, NULLs and a column whose database name differs from its ADQL name.
+small tables for joins, NULLs and a column whose database name differs from its ADQL name,
+and ``lcdb.field`` with an STC-S region column (ObsCore's s_region: char, xtype adql:region).
 The primary keys (``id``) and ``lcdb.target``'s ``ra``/``dec`` are declared indexed.
 """
 
@@ -50,6 +51,22 @@ CATALOG = Catalog(
                 Column("target_id", "long"),
                 Column("sector", "short"),
                 Column("mid_time", "double", unit="d", ucd="time.epoch"),
+            ),
+        ),
+        Table(
+            "lcdb",
+            "field",
+            (
+                Column("id", "int", indexed=True),
+                Column(
+                    "outline",
+                    "char",
+                    "*",
+                    ucd="pos.outline;obs.field",
+                    xtype="adql:region",
+                    description="Sky region in STC-S, as ObsCore's s_region",
+                    indexed=True,
+                ),
             ),
         ),
         Table(

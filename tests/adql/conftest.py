@@ -42,6 +42,7 @@ CREATE TABLE lcdb.dataset (id integer PRIMARY KEY, target_id bigint, observation
     is_good boolean);
 CREATE TABLE lcdb.observation (id integer PRIMARY KEY, target_id bigint, sector smallint,
     mid_time double precision);
+CREATE TABLE lcdb.field (id integer PRIMARY KEY, outline text);
 CREATE TABLE tap_schema.tables (schema_name text, table_name text, table_type text,
     description text, size bigint);
 CREATE TABLE tap_schema.columns (table_name text, column_name text, datatype text);
@@ -57,6 +58,11 @@ INSERT INTO lcdb.dataset VALUES
     (5, 9, 4, '{}', '{}', 10, true);
 INSERT INTO lcdb.observation VALUES
     (1, 1, 1, 1500.5), (2, 1, 2, 1530.0), (3, 2, 1, 1500.5), (4, 9, 3, 1600.0);
+INSERT INTO lcdb.field VALUES
+    (1, 'POLYGON ICRS 9 -6 11 -6 11 -4 9 -4'),
+    (2, 'CIRCLE ICRS 20 5 0.5'),
+    (3, 'Polygon 359 -1 1 -1 1 1 359 1'),
+    (4, NULL);
 INSERT INTO tap_schema.tables VALUES
     ('lcdb', 'lcdb.target', 'table', 'Targets', 4),
     ('lcdb', 'lcdb.dataset', 'table', 'Datasets', 4),

@@ -11,6 +11,7 @@ from lcdb import migrate
 from lcdb.db import create_engine
 from lcdb.migrate import VERSION_TABLE_SCHEMA, include_name
 from lcdb.schema import metadata
+from obscore.model import metadata as obscore_metadata
 
 
 def lcdb_tables(url: str) -> set[str]:
@@ -58,7 +59,7 @@ def test_migrated_schema_matches_the_models(migrated_database_url: str) -> None:
                     "version_table_schema": VERSION_TABLE_SCHEMA,
                 },
             )
-            differences = compare_metadata(context, metadata)
+            differences = compare_metadata(context, [metadata, obscore_metadata])
     finally:
         engine.dispose()
     assert differences == []
