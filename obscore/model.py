@@ -208,7 +208,7 @@ rows = sa.Table(
         for column in COLUMNS
         if not column.generated
     ),
-    sa.UniqueConstraint("lcdb_table", "lcdb_id", name="uq_obscore_rows_source"),
+    sa.UniqueConstraint("lcdb_id", "lcdb_table", name="uq_obscore_rows_source"),
     sa.CheckConstraint("calib_level BETWEEN 0 AND 4", name="calib_level_range"),
     comment="ObsCore rows derived from the lcdb tables (lcdb-tap obscore refresh); query the "
     "view ivoa.obscore",
@@ -219,6 +219,7 @@ sa.Index("ix_obscore_rows_obs_id", rows.c.obs_id)
 sa.Index("ix_obscore_rows_target_name", rows.c.target_name)
 sa.Index("ix_obscore_rows_t_min", rows.c.t_min)
 sa.Index("ix_obscore_rows_t_max", rows.c.t_max)
+sa.Index("ix_obscore_rows_s_ra", rows.c.s_ra)
 sa.Index(
     "ix_obscore_rows_position",
     sa.func.adql_udf.geo_zone(rows.c.s_dec),

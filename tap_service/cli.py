@@ -15,6 +15,7 @@ from lcdb.demo.population import BASE_QLP, BASE_SPOC
 from lcdb.errors import LcdbError, MigrationError
 from lcdb.ingest.cli import DEFAULT_JOBS, add_ingest_commands
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
+from obscore.cli import add_obscore_commands, refresh_after_ingest
 from tap_service.settings import OPTIONS, Settings
 
 
@@ -33,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     db_cli.add_db_commands(commands)
-    add_ingest_commands(commands)
+    add_ingest_commands(commands, after=refresh_after_ingest)
+    add_obscore_commands(commands)
     add_serve_command(commands)
     add_demo_command(commands)
     return parser

@@ -28,6 +28,7 @@ from lcdb.ingest.load import Outcome
 from lcdb.ingest.run import FileResult, Summary, ingest_lightcurves
 from lcdb.ingest.targets import ingest_targets
 from lcdb.settings import DatabaseSettings
+from obscore.cli import refresh_url
 
 DEMO_DIRECTORY = "demo"
 PROGRESS_EVERY = 5.0  # seconds between progress lines
@@ -126,10 +127,6 @@ def load_demo(
 
 
 def refresh_obscore(url: str) -> None:
-    """Refresh the ObsCore table from the archive just loaded (the ObsCore issue, #12).
-
-    A deliberate no-op until the `obscore` package can materialise `ivoa.obscore`; the demo
-    calls it after every load so that, once it exists, the demo's lightcurves appear in
-    ObsCore without touching the demo again.
-    """
-    del url
+    """Refresh the ObsCore table from the archive just loaded: in full, because the catalogue
+    loaded last may have moved targets; a start that changed nothing writes nothing."""
+    refresh_url(url, full=True)

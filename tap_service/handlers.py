@@ -34,7 +34,7 @@ async def sync_query(request: Request) -> Response:
         form = await request.form()
         items += form.multi_items()
     tap_request = parse_tap_request(collect(items), service.settings)
-    context = service.query_context(tap_request, timeout=service.settings.sync_timeout)
+    context = service.query_context(tap_request, service.settings.sync_timeout, base_url(request))
     started = await run_in_threadpool(query.answer, context, tap_request)
     return StreamingResponse(_streamed(started), media_type=started.content_type)
 

@@ -4,7 +4,7 @@ A publisher names the schemas it publishes (their tables, columns and keys with 
 declared once beside their models) and prepares the database for them when the service
 starts. The service (`tap_service.service`) assembles its `Publication` from its publishers,
 and TAP_SCHEMA, VOSI /tables and the ADQL catalogue are all generated from that. A new source
-of tables (ObsCore, say) is a new publisher in the list, not edits across the service.
+of tables (ObsCore) is a new publisher in the list, not edits across the service.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from lcdb.published import PublishedSchema, published_schema
+from obscore.published import obscore_schema
 from tap_service.tap_schema import SELF_SCHEMA, Publication, sync
 
 
@@ -39,6 +40,16 @@ class LightcurveTables:
         """Nothing to do: the tables are the migrations' (`lcdb-tap db upgrade`)."""
 
 
+class ObsCoreTable:
+    """ivoa.obscore (schema `ivoa`): ObsCore 1.1, for data discovery (`obscore`)."""
+
+    def schemas(self) -> tuple[PublishedSchema, ...]:
+        return (obscore_schema(),)
+
+    def prepare(self, connection: sa.Connection, publication: Publication) -> None:
+        """Nothing to do: the table is the migrations', its rows `lcdb-tap obscore refresh`'s."""
+
+
 class TapSchema:
     """TAP_SCHEMA: it describes itself, and holds the rows of everything published."""
 
@@ -51,7 +62,7 @@ class TapSchema:
 
 def default_publishers() -> tuple[Publisher, ...]:
     """What the service publishes unless told otherwise, in TAP_SCHEMA's display order."""
-    return (LightcurveTables(), TapSchema())
+    return (LightcurveTables(), ObsCoreTable(), TapSchema())
 
 
 def publication(publishers: Sequence[Publisher] | None = None) -> Publication:

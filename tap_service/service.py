@@ -28,10 +28,12 @@ from adql.pg_geometry import PgGeometry
 from adql.pg_sky_index import SkyIndex
 from lcdb import migrate
 from lcdb.db import create_engine
+from obscore.model import SERVICE_URL_SETTING
 from tap_service import handlers
 from tap_service.dialect import Dialect
 from tap_service.endpoints import TAP, Capability, Endpoint, Resource, one
 from tap_service.errors import ServiceUnavailable
+from tap_service.execute import Driver, SessionStep
 from tap_service.params import TapRequest
 from tap_service.publishers import Publisher, default_publishers, publication
 from tap_service.query import QueryContext
@@ -178,13 +180,30 @@ class Service:
 
     # -- queries -------------------------------------------------------------------------------
 
-    def query_context(self, request: TapRequest, timeout: float) -> QueryContext:
-        """What `request`'s query runs with, whether it is a sync query or an async job."""
+    def query_context(
+        self, request: TapRequest, timeout: float, service_url: str | None = None
+    ) -> QueryContext:
+        """What `request`'s query runs with, whether it is a sync query or an async job.
+
+        `service_url` is the service's base URL as the client reached it: the session gets it
+        as ``lcdb.service_url``, from which ivoa.obscore makes each row's access_url.
+        """
         del request  # per-query tables (TAP uploads) will come from it
+        url = service_url or self.settings.base_url
         return QueryContext(
             engine=self.engine,
             catalog=self.catalog,
             dialect=self.dialect,
             timeout=timeout,
             batch_size=self.settings.batch_size,
+            setup=(_session_setting(SERVICE_URL_SETTING, url),) if url else (),
         )
+
+
+def _session_setting(name: str, value: str) -> SessionStep:
+    """A step that sets `name` for the query's transaction only."""
+
+    def step(driver: Driver) -> None:
+        driver.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+    return step

@@ -74,6 +74,10 @@ def capabilities(base_url: str, service: Service) -> bytes:
 def _table_access(tap: etree._Element, service: Service) -> None:
     """TAPRegExt: language, output formats, limits (after the interface, as the XSD orders)."""
     settings = service.settings
+    for table in service.publication.tables:  # TAPRegExt: data models come first
+        if table.data_model is not None:
+            name, ivo_id = table.data_model
+            _sub(tap, "dataModel", name, ivo_id=ivo_id)
     _language(tap, service.dialect)
     for output in formats.FORMATS:
         element = _sub(

@@ -33,14 +33,23 @@ from lcdb.settings import DatabaseSettings
 
 DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 
+#: What runs after a load, with the database URL and whether data may have changed in place
+#: (--replace, a target catalogue) rather than only been added: the layer above `lcdb`
+#: refreshes ObsCore with it (`lcdb` cannot import `obscore`).
+AfterIngest = Callable[[str, bool], None]
 
-def add_ingest_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+
+def add_ingest_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    after: AfterIngest | None = None,
+) -> None:
     ingest = subparsers.add_parser(
         "ingest",
         help="load mission products (lightcurve files) into the database",
         description="Load mission products into the database. Each file is loaded in its own "
         "transaction: completely or not at all. Loading a file again changes nothing.",
     )
+    ingest.set_defaults(after_ingest=after)
     commands = ingest.add_subparsers(dest="ingest_command", metavar="KIND", required=True)
     lightcurves = commands.add_parser(
         "lightcurves",
@@ -135,11 +144,13 @@ def run_lightcurves(args: argparse.Namespace, settings: DatabaseSettings) -> int
             jobs=args.jobs,
             resume=args.resume,
         )
-        return _report(
+        status = _report(
             f"ingest {args.ingest_command}",
             results,
             lambda: count_files(find_lightcurves(args.paths)),
         )
+        _after(args, url, changed_in_place=args.replace)
+        return status
 
 
 def run_targets(args: argparse.Namespace, settings: DatabaseSettings) -> int:
@@ -157,6 +168,7 @@ def run_targets(args: argparse.Namespace, settings: DatabaseSettings) -> int:
                     f"targets   {path}: {loaded.created} created, {loaded.updated} updated",
                     flush=True,
                 )
+        _after(args, url, changed_in_place=True)
     return 1 if failed else 0
 
 
@@ -199,7 +211,9 @@ def run_ffi(args: argparse.Namespace, settings: DatabaseSettings) -> int:
         results = ingest_ffi(
             url, args.paths, replace=args.replace, jobs=args.jobs, resume=args.resume
         )
-        return _report("ingest ffi", results, lambda: count_files(find_ffis(args.paths)))
+        status = _report("ingest ffi", results, lambda: count_files(find_ffis(args.paths)))
+        _after(args, url, changed_in_place=args.replace)
+        return status
 
 
 def run_ffi_catalog(args: argparse.Namespace, settings: DatabaseSettings) -> int:
@@ -208,7 +222,15 @@ def run_ffi_catalog(args: argparse.Namespace, settings: DatabaseSettings) -> int
         results = ingest_ffi_catalogs(
             url, args.paths, replace=args.replace, jobs=args.jobs, resume=args.resume
         )
-        return _report("ingest ffi-catalog", results, lambda: len(args.paths))
+        status = _report("ingest ffi-catalog", results, lambda: len(args.paths))
+        _after(args, url, changed_in_place=args.replace)
+        return status
+
+
+def _after(args: argparse.Namespace, url: str, *, changed_in_place: bool) -> None:
+    after: AfterIngest | None = getattr(args, "after_ingest", None)
+    if after is not None:
+        after(url, changed_in_place)
 
 
 def _report(label: str, results: Iterable[FileResult], total: Callable[[], int]) -> int:

@@ -64,3 +64,6 @@ class UWSJob(Base):
     result_type: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     result_size: orm.Mapped[int | None] = orm.mapped_column(sa.BigInteger)
     runner_key: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    #: The service's URL as the client reached it when creating the job: the job's results
+    #: make links with it (ObsCore access_url) even when it runs after a restart.
+    service_url: orm.Mapped[str | None] = orm.mapped_column(sa.Text)

@@ -1592,13 +1592,14 @@ OBSCORE_SQL = r"""CREATE TABLE ivoa.obscore_rows (
     lcdb_table TEXT NOT NULL,
     lcdb_id BIGINT NOT NULL,
     PRIMARY KEY (obs_publisher_did),
-    CONSTRAINT uq_obscore_rows_source UNIQUE (lcdb_table, lcdb_id),
+    CONSTRAINT uq_obscore_rows_source UNIQUE (lcdb_id, lcdb_table),
     CONSTRAINT calib_level_range CHECK (calib_level BETWEEN 0 AND 4)
 );
 CREATE INDEX ix_obscore_rows_dataproduct_type ON ivoa.obscore_rows (dataproduct_type);
 CREATE INDEX ix_obscore_rows_obs_collection ON ivoa.obscore_rows (obs_collection);
 CREATE INDEX ix_obscore_rows_obs_id ON ivoa.obscore_rows (obs_id);
 CREATE INDEX ix_obscore_rows_position ON ivoa.obscore_rows (adql_udf.geo_zone(s_dec), s_ra);
+CREATE INDEX ix_obscore_rows_s_ra ON ivoa.obscore_rows (s_ra);
 CREATE INDEX ix_obscore_rows_region ON ivoa.obscore_rows USING gist (adql_udf.geo_region_box(s_region));
 CREATE INDEX ix_obscore_rows_t_max ON ivoa.obscore_rows (t_max);
 CREATE INDEX ix_obscore_rows_t_min ON ivoa.obscore_rows (t_min);

@@ -79,6 +79,8 @@ class Job:
     error_type: str | None
     result_type: str | None
     result_size: int | None
+    #: The service's base URL as the creating request reached it (links in results).
+    service_url: str | None = None
 
 
 def format_time(value: dt.datetime) -> str:

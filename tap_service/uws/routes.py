@@ -118,6 +118,7 @@ async def create_job(request: Request) -> Response:
         execution_duration=duration,
         destruction_time=destruction,
         phase=Phase.QUEUED if run else Phase.PENDING,
+        service_url=base_url(request),
     )
     if run:
         _runner(request).wake()

@@ -89,7 +89,7 @@ class Running:
 
 
 #: The context a job's query runs with (the service's `query_context`), given its time limit.
-Contexts = Callable[[TapRequest, float], QueryContext]
+Contexts = Callable[[TapRequest, float, str | None], QueryContext]
 
 
 class Runner:
@@ -306,7 +306,7 @@ class Runner:
 
     def _produce(self, job: Job, running: Running) -> tuple[str, int]:
         request = parse_tap_request(job.parameters, self.settings)
-        context = self.contexts(request, self._time_limit(job))
+        context = self.contexts(request, self._time_limit(job), job.service_url)
         answer = query.answer(context, request, started=running.attach)
         directory = self.directory / job.job_id
         part = directory / f"{RESULT}.part"

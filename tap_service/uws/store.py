@@ -47,6 +47,7 @@ def _job(row: sa.Row[object]) -> Job:
         error_type=m["error_type"],
         result_type=m["result_type"],
         result_size=m["result_size"],
+        service_url=m["service_url"],
     )
 
 
@@ -67,6 +68,7 @@ class JobStore:
         execution_duration: int,
         destruction_time: dt.datetime,
         phase: Phase = Phase.PENDING,
+        service_url: str | None = None,
     ) -> Job:
         job_id = secrets.token_hex(8)
         with self.engine.begin() as conn:
@@ -79,6 +81,7 @@ class JobStore:
                     execution_duration=execution_duration,
                     destruction_time=destruction_time,
                     parameters=parameters,
+                    service_url=service_url,
                 )
                 .returning(*TABLE.c)
             ).one()
