@@ -4,6 +4,7 @@ in-process (TestClient) and over a real socket (uvicorn), for tap_service and in
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import tempfile
@@ -18,6 +19,7 @@ from sqlalchemy import orm
 from starlette.testclient import TestClient
 
 from lcdb.db import create_engine
+from obscore.cli import refresh_url
 from tap_service.app import create_app
 from tap_service.settings import Settings
 from tests.conftest import PgServer
@@ -49,6 +51,7 @@ def archive(pg_server: PgServer, migrated_template: str) -> Iterator[tuple[str, 
     with orm.Session(engine) as session:
         graph = build_graph(session)
     engine.dispose()
+    refresh_url(url)  # ivoa.obscore gets the graph's lightcurves, as ingest would do
     yield url, graph
     pg_server.drop_database(url)
 
@@ -63,11 +66,18 @@ def client(archive: tuple[str, Graph]) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def live_url(archive: tuple[str, Graph]) -> Iterator[str]:
     """Base URL (…/tap) of the app served by uvicorn on a free loopback port."""
+    with served(archive[0]) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def served(database_url: str) -> Iterator[str]:
+    """The app over `database_url`, served by uvicorn on a free loopback port: its …/tap URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        create_app(SERVICE_SETTINGS, archive[0]), host="127.0.0.1", port=port, log_level="warning"
+        create_app(SERVICE_SETTINGS, database_url), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -77,6 +87,8 @@ def live_url(archive: tuple[str, Graph]) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/tap"
-    server.should_exit = True
-    thread.join(timeout=30)
+    try:
+        yield f"http://127.0.0.1:{port}/tap"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -17,18 +17,20 @@ def test_ingest_spoc_loads_a_file_and_reports_it(
     argv = ["--database-url", migrated_database_url, "ingest", "spoc", str(spoc_lc_file)]
     assert main(argv) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [
+    assert out[:2] == [
         f"loaded    {spoc_lc_file} (spoc TIC 358108509 sector 1 camera 3 CCD 3 120 s, 20076 cadences)",
         "ingest spoc: 1 loaded, 0 unchanged, 0 replaced, 0 failed",
     ]
+    # then ObsCore gets the new lightcurves (raw and PDC): incremental after a plain load
+    assert out[2].startswith("lcdb-tap: ObsCore incremental refresh: 2 rows derived, 2 written")
     assert main(argv) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == (
-        "ingest spoc: 0 loaded, 1 unchanged, 0 replaced, 0 failed"
-    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "ingest spoc: 0 loaded, 1 unchanged, 0 replaced, 0 failed"
+    assert out[-1].startswith("lcdb-tap: ObsCore incremental refresh: 0 rows derived")
     assert main([*argv, "--replace"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == (
-        "ingest spoc: 0 loaded, 0 unchanged, 1 replaced, 0 failed"
-    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "ingest spoc: 0 loaded, 0 unchanged, 1 replaced, 0 failed"
+    assert out[-1].startswith("lcdb-tap: ObsCore full refresh: 2 rows derived")  # in place
     assert counts(migrated_database_url)["dataset"] == 2
 
 
