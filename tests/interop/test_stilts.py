@@ -17,8 +17,8 @@ def run_stilts(stilts: str, *args: str, timeout: float = 600) -> subprocess.Comp
 
 
 def test_taplint_reports_no_errors(stilts: str, live_url: str) -> None:
-    # Every stage but LOC (ObsLocTAP) and UPL (uploads are not supported); OBS runs only when
-    # ObsCore is declared. UWS and QAS exercise the async job service.
+    # Every stage but LOC (ObsLocTAP) and UPL (uploads are not supported); OBS runs because
+    # the capabilities declare ObsCore 1.1. UWS and QAS exercise the async job service.
     result = run_stilts(
         stilts,
         "taplint",
@@ -36,6 +36,9 @@ def test_taplint_reports_no_errors(stilts: str, live_url: str) -> None:
         line.split()[0].rsplit("-", 1)[0] for line in report.splitlines() if line.startswith("W-")
     }
     assert warnings <= {"W-CAP-CULF"}, sorted(warnings)
+    # the ObsCore stage ran on ivoa.obscore and found every mandatory column
+    assert re.search(r"S-OBS-COLS-1 ivoa\.ObsCore columns: 30/30 required", report), report[-3000:]
+    assert "F-OBS" not in report
 
 
 @pytest.mark.parametrize("fmt", ["votable", "votable/td"])

@@ -149,8 +149,10 @@ def test_the_dialects_translator_is_used_and_declared(archive: tuple[str, Graph]
 class WithScratchTable(Service):
     """A service whose queries may read a table made for them alone (as uploads will be)."""
 
-    def query_context(self, request: TapRequest, timeout: float) -> QueryContext:
-        context = super().query_context(request, timeout)
+    def query_context(
+        self, request: TapRequest, timeout: float, service_url: str | None = None
+    ) -> QueryContext:
+        context = super().query_context(request, timeout, service_url)
         scratch = adql.Table(
             "TAP_UPLOAD",
             "scratch",

@@ -20,6 +20,7 @@ from tap_service.cli import main
 from tests.lcdb.ingest.ffi_data import tesscut_cutout
 from tests.lcdb.ingest.ffi_files import write_ffi
 from tests.lcdb.ingest.ffi_support import frame_count, frames, observations, table_text
+from tests.lcdb.ingest.output import ingest_output
 from tests.lcdb.ingest.support import connect
 
 NAME = "tess2019131050742-s0011-1-1-0143-s_ffic.fits"
@@ -45,7 +46,7 @@ def test_header_values_and_footprint_are_stored_as_astropy_reads_them(
     path = write_ffi(tmp_path, NAME, camera=1, ccd=1, quality=2048, exposure=1425.6)
     argv = ["--database-url", migrated_database_url, "ingest", "ffi", str(tmp_path)]
     assert main(argv) == 0
-    out = capsys.readouterr().out.splitlines()
+    out = ingest_output(capsys)
     assert out == [
         f"loaded    {path} (sector 11 camera 1 CCD 1 cadence {parse_name(NAME).cadence})",
         "ingest ffi: 1 loaded, 0 unchanged, 0 replaced, 0 failed",
@@ -123,15 +124,11 @@ def test_loading_again_changes_nothing_and_replace_updates(
         table: table_text(migrated_database_url, table) for table in ("fits_frame", "observation")
     }
     assert main(argv) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == (
-        "ingest ffi: 0 loaded, 1 unchanged, 0 replaced, 0 failed"
-    )
+    assert ingest_output(capsys)[-1] == ("ingest ffi: 0 loaded, 1 unchanged, 0 replaced, 0 failed")
     assert {t: table_text(migrated_database_url, t) for t in before} == before
     write_ffi(tmp_path, NAME, quality=128, exposure=1000.0)
     assert main([*argv, "--replace"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == (
-        "ingest ffi: 0 loaded, 0 unchanged, 1 replaced, 0 failed"
-    )
+    assert ingest_output(capsys)[-1] == ("ingest ffi: 0 loaded, 0 unchanged, 1 replaced, 0 failed")
     row = frames(migrated_database_url)[ARCHIVE_PATH]
     assert (row["quality"], row["exposure_time"]) == (128, 1000.0)
     assert frame_count(migrated_database_url) == 1

@@ -20,6 +20,7 @@ from tap_service.cli import main
 from tests.lcdb.ingest.ffi_data import sector_catalog, tesscut_cutout
 from tests.lcdb.ingest.ffi_files import write_ffi
 from tests.lcdb.ingest.ffi_support import frame_count, frames, observations, table_text
+from tests.lcdb.ingest.output import ingest_output
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +35,13 @@ def test_a_sector_loads_as_pyarrow_reads_it(
     argv = ["--database-url", migrated_database_url, "ingest", "ffi-catalog", str(sector_1)]
     assert main(argv) == 0
     rows = len(table["path"])
-    assert capsys.readouterr().out.splitlines() == [
+    assert ingest_output(capsys) == [
         f"loaded    {sector_1} (sector 1: {rows:,} frames, {rows:,} new, 0 replaced, "
         "0 already there)",
         "ingest ffi-catalog: 1 loaded, 0 unchanged, 0 replaced, 0 failed",
     ]
     assert main(argv) == 0  # a second run finds the catalogue in the ingest log, unopened
-    assert capsys.readouterr().out.splitlines() == [
+    assert ingest_output(capsys) == [
         f"unchanged {sector_1} (already loaded, per the ingest log)",
         "ingest ffi-catalog: 0 loaded, 1 unchanged, 0 replaced, 0 failed",
     ]
@@ -64,7 +65,7 @@ def test_a_sector_loads_as_pyarrow_reads_it(
     for reference, cadences in by_observation.values():
         assert np.array_equal(reference, cadences) and len(cadences) == rows // 16
     assert main(argv) == 0  # again: nothing changes
-    assert capsys.readouterr().out.splitlines()[-1] == (
+    assert ingest_output(capsys)[-1] == (
         "ingest ffi-catalog: 0 loaded, 1 unchanged, 0 replaced, 0 failed"
     )
     assert frame_count(migrated_database_url) == rows
