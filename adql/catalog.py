@@ -52,6 +52,10 @@ class Column:
     description: str | None = None
     db_name: str | None = None
     indexed: bool = False
+    #: For a region column published as text (STC-S, xtype ``adql:region``): the database
+    #: column of the same table that holds each value as a DALI shape array, which geometry
+    #: functions read instead of parsing the text (see :attr:`adql.metadata.ExprInfo.shape`).
+    shape: str | None = None
 
     def __post_init__(self) -> None:
         if self.datatype not in DATATYPES:

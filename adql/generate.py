@@ -73,6 +73,15 @@ class _Render:
     def __call__(self, expr: ast.Expression, /) -> str:
         return self.render(expr)
 
+    def sibling(self, expr: ast.Expression, column: str, /) -> str:
+        """The SQL of database column `column` of the table that the column reference `expr`
+        reads (its :attr:`ExprInfo.shape`, say)."""
+        sql = self.render(expr)
+        qualifier, dot, _ = sql.rpartition(".")
+        if not isinstance(expr, ast.ColumnRef) or not dot:
+            raise ValueError(f"{sql} is not a column of a table")
+        return f"{qualifier}.{quote_ident(column)}"
+
 
 class Generator:
     def __init__(self, resolution: Resolution, geometry: GeometryTranslator) -> None:

@@ -34,6 +34,11 @@ class Render(Protocol):
 
     def info(self, expr: ast.Expression, /) -> ExprInfo: ...
 
+    def sibling(self, expr: ast.Expression, column: str, /) -> str:
+        """The SQL of database column `column` of the table the column reference `expr`
+        reads: how a region column's :attr:`ExprInfo.shape` array is reached."""
+        ...
+
 
 class GeometryTranslator(Protocol):
     """Renders geometry constructs as PostgreSQL.

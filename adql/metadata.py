@@ -54,6 +54,9 @@ class ExprInfo:
     description: str | None = None
     is_null: bool = False
     indexed: bool = False
+    #: :attr:`adql.Column.shape` of a direct reference to such a column (like ``indexed``,
+    #: carried through nothing else): the database column with the value as a DALI shape.
+    shape: str | None = None
 
     @property
     def kind(self) -> str:
@@ -109,13 +112,14 @@ def column_info(col: Column) -> ExprInfo:
         col.utype,
         col.description,
         indexed=col.indexed,
+        shape=col.shape,
     )
 
 
 def unindexed(info: ExprInfo) -> ExprInfo:
     """``info`` for the same values seen through a new table (derived table, CTE, scalar
     subquery, merged join column): no longer the catalog column, so no longer indexed."""
-    return replace(info, indexed=False) if info.indexed else info
+    return replace(info, indexed=False, shape=None) if info.indexed or info.shape else info
 
 
 def integer_literal(value: int) -> ExprInfo:

@@ -104,9 +104,11 @@ class Value:
     kind: ShapeKind
     #: A column of region values with an index (the cue for a region index condition).
     indexed: bool = False
-    #: For a region column in STC-S text (ObsCore's s_region): that text's SQL; `sql` is then
-    #: its DALI array, adql_udf.geo_region(text).
+    #: For a region column in STC-S text without a shape column (ObsCore's s_region has one):
+    #: that text's SQL; `sql` is then its DALI array, adql_udf.geo_region(text).
     text: str | None = None
+    #: Its values are DALI shape arrays of any kind, from a region column's shape column.
+    any_shape: bool = False
 
     def point(self) -> Point:
         return Point(f"({self.sql})[1]", f"({self.sql})[2]")
@@ -117,6 +119,8 @@ class Value:
         a polygon column or of an STC-S column; None for other values."""
         if self.text is not None:
             return call("geo_region_box", self.text)
+        if self.any_shape:
+            return call("geo_shape_box", self.sql)
         if self.kind == "polygon":
             return call("geo_poly_box", self.sql)
         return None
@@ -328,6 +332,9 @@ class PgGeometry:
             exact = call("geo_point_in_region", point.lon, point.lat, shape.text)
             hint = self.index.region_meets(shape, point) if shape.indexed else None
             return _indexed(exact, hint)
+        if isinstance(shape, Value) and shape.indexed:
+            hint = self.index.region_meets(shape, point)
+            return _indexed(self._exact_contains(point, shape), hint)
         return self._exact_contains(point, shape)
 
     def _near(
@@ -462,6 +469,9 @@ class PgGeometry:
                 return Value(self.function(expr, render, ()), "point")
         info = render.info(expr)
         kind = _kind(info)
+        if info.kind == "geometry" and info.shape is not None:  # STC-S with its shape array
+            shape = render.sibling(expr, info.shape)
+            return Value(shape, kind, indexed=info.indexed, any_shape=True)
         if info.kind == "geometry" and info.datatype in STRING_TYPES:  # STC-S text
             text = render(expr)
             return Value(call("geo_region", text), kind, indexed=info.indexed, text=text)

@@ -1322,7 +1322,10 @@ RETURN (
 -- numbers in degrees; a polygon as ADQL's POLYGON() reads vertices (geo_polygon: the smaller
 -- region, either order). Anything else raises, quoting the text: another frame would select the
 -- wrong sky, and Union/Intersection/Not have no DALI array form. NULL gives NULL.
-CREATE OR REPLACE FUNCTION adql_udf.geo_region(region text)
+-- geo_region_parse reads any such text; geo_region (below) first tries the forms the archive
+-- writes itself, 'CIRCLE ICRS lon lat r' and 'POLYGON ICRS lon lat ...' with single spaces, in
+-- inlinable SQL (a few microseconds instead of about 25).
+CREATE OR REPLACE FUNCTION adql_udf.geo_region_parse(region text)
 RETURNS double precision[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
     parts text[];
@@ -1372,6 +1375,20 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value';
 END
 $$;
+
+CREATE OR REPLACE FUNCTION adql_udf.geo_region(region text)
+RETURNS double precision[] LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE
+    WHEN region IS NULL THEN NULL
+    WHEN region ~ '^CIRCLE ICRS [-+]?[0-9.]+(e[-+]?[0-9]+)? [-+]?[0-9.]+(e[-+]?[0-9]+)? [0-9.]+(e[-+]?[0-9]+)?$'
+         AND (string_to_array(substr(region, 13), ' ')::double precision[])[2] BETWEEN -90 AND 90
+         AND (string_to_array(substr(region, 13), ' ')::double precision[])[3] > 0
+         AND (string_to_array(substr(region, 13), ' ')::double precision[])[3] <= 180
+    THEN string_to_array(substr(region, 13), ' ')::double precision[]
+    WHEN region ~ '^POLYGON ICRS ([-+]?[0-9.]+(e[-+]?[0-9]+)? ){5,}[-+]?[0-9.]+(e[-+]?[0-9]+)?$'
+    THEN adql_udf.geo_polygon(string_to_array(substr(region, 14), ' ')::double precision[])
+    ELSE adql_udf.geo_region_parse(region)
+END;
 
 -- CONTAINS(POINT(lon, lat), region) for a region column in STC-S: the text read once per row
 -- (geo_contains inlined over geo_region(...) would read it once per use).

@@ -116,7 +116,9 @@ RETURN CASE cardinality(shape)
             WHEN 3 THEN adql_udf.geo_cap_box(shape[1], shape[2], shape[3])
             ELSE adql_udf.geo_poly_box(shape) END;
 
--- The index key of a region column in STC-S (ObsCore s_region): the box of adql_udf.geo_region.
+-- The index key of a region column in STC-S text: the box of adql_udf.geo_region (read once: a
+-- sub-select, so that geo_shape_box's uses of its argument do not each parse the text).
 CREATE OR REPLACE FUNCTION adql_udf.geo_region_box(region text)
 RETURNS cube LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN adql_udf.geo_shape_box(adql_udf.geo_region(region));
+RETURN (SELECT adql_udf.geo_shape_box(s.shape)
+        FROM (SELECT adql_udf.geo_region(region) AS shape OFFSET 0) AS s);

@@ -54,6 +54,9 @@ class PublishedColumn:
     nullable: bool
     #: Defined by an IVOA standard (TAP_SCHEMA `std`); None: as its table says.
     standard: bool | None = None
+    #: A region column in STC-S text: the unpublished column with its values as DALI shape
+    #: arrays, which ADQL geometry reads (`adql.Column.shape`).
+    shape: str | None = None
 
     @property
     def size(self) -> int | None:

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 SCHEMA = "ivoa"
 TABLE = "obscore"  # the view users query
@@ -157,6 +158,11 @@ def _published() -> tuple[ObsCoreColumn, ...]:
 
 
 COLUMNS = _published()
+#: Stored beside the published columns and selected by the view, but not published: what
+#: ADQL's geometry functions read for s_region (`adql.Column.shape`), the region as a DALI
+#: shape array (a circle {lon, lat, r} or a polygon in DALI order), so that no query parses the
+#: STC-S text.
+SHAPE_COLUMN = "s_region_shape"
 #: Never NULL (ObsCore §3.3 and taplint E_HNUL), and the archive's bookkeeping.
 NOT_NULL = frozenset(
     ("calib_level", "obs_collection", "obs_id", "obs_publisher_did", "lcdb_table", "lcdb_id")
@@ -208,6 +214,11 @@ rows = sa.Table(
         for column in COLUMNS
         if not column.generated
     ),
+    sa.Column(
+        SHAPE_COLUMN,
+        postgresql.ARRAY(sa.Float(precision=53)),
+        comment="s_region as a DALI shape array (what ADQL geometry functions read)",
+    ),
     sa.UniqueConstraint("lcdb_id", "lcdb_table", name="uq_obscore_rows_source"),
     sa.CheckConstraint("calib_level BETWEEN 0 AND 4", name="calib_level_range"),
     comment="ObsCore rows derived from the lcdb tables (lcdb-tap obscore refresh); query the "
@@ -227,7 +238,7 @@ sa.Index(
 )
 sa.Index(
     "ix_obscore_rows_region",
-    sa.func.adql_udf.geo_region_box(rows.c.s_region),
+    sa.func.adql_udf.geo_shape_box(rows.c.s_region_shape),
     postgresql_using="gist",
 )
 
@@ -245,6 +256,7 @@ def view_sql() -> str:
             )
         else:
             selected.append(column.name)
+    selected.append(SHAPE_COLUMN)
     return (
         f"CREATE OR REPLACE VIEW {SCHEMA}.{TABLE} AS SELECT "
         + ", ".join(selected)

@@ -14,6 +14,7 @@ from obscore.model import (
     INDEXED,
     NOT_NULL,
     SCHEMA,
+    SHAPE_COLUMN,
     STANDARD,
     TABLE,
     TABLE_UTYPE,
@@ -60,6 +61,7 @@ def obscore_table() -> PublishedTable:
                 principal=column.name in PRINCIPAL,
                 nullable=column.name not in NOT_NULL,
                 standard=column.name in STANDARD,
+                shape=SHAPE_COLUMN if column.name == "s_region" else None,
             )
             for column in COLUMNS
         ),

@@ -13,6 +13,9 @@ wait for each other (an advisory lock).
   so a full refresh of an unchanged archive writes nothing. Needed after data were replaced in
   place (``ingest --replace``) or target positions changed (``ingest targets``).
 
+The derivation reads no array: lengths and time ranges are the generated summary columns of
+lcdb.dataset and lcdb.target_specific_time (migration 0011), computed when the rows were written.
+
 Identifiers are made of natural keys (file names, TIC numbers, sectors, pipeline names), never of
 serial ids, so a row keeps its obs_publisher_did across refreshes and reloads.
 """
@@ -26,14 +29,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from obscore.missions import MISSIONS, MissionMapping
-from obscore.model import COLUMNS, ROWS_TABLE, SCHEMA
+from obscore.model import COLUMNS, ROWS_TABLE, SCHEMA, SHAPE_COLUMN
 
 DATALINK_FORMAT = "application/x-votable+xml;content=datalink"
 #: Authority of obs_publisher_did when none is configured (LCDB_IVO_AUTHORITY).
 DEFAULT_AUTHORITY = "lcdb-tap.invalid"
 _LOCK = 4_242_001  # pg_advisory_xact_lock key: one refresh at a time
 ROWS = f"{SCHEMA}.{ROWS_TABLE}"
-STORED = tuple(column.name for column in COLUMNS if not column.generated)
+STORED = (*(column.name for column in COLUMNS if not column.generated), SHAPE_COLUMN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +172,7 @@ def dataset_rows(mapping: MissionMapping, *, full: bool) -> str:
         "obs_collection": "pipe.collection",
         "obs_id": obs_id,
         "obs_publisher_did": _did(local, mapping),
-        "access_estsize": "(cardinality(d.values)::bigint * 32 + 1023) / 1024",
+        "access_estsize": "(d.value_count::bigint * 32 + 1023) / 1024",
         "target_name": "t.name::text",
         "s_ra": "t.ra",
         "s_dec": "t.dec",
@@ -178,13 +181,17 @@ def dataset_rows(mapping: MissionMapping, *, full: bool) -> str:
             "CASE WHEN t.ra IS NOT NULL AND t.dec IS NOT NULL THEN 'CIRCLE ICRS ' || t.ra "
             f"|| ' ' || t.dec || ' ' || {radius} END"
         ),
+        SHAPE_COLUMN: (
+            "CASE WHEN t.ra IS NOT NULL AND t.dec IS NOT NULL "
+            f"THEN ARRAY[t.ra, t.dec, {radius}] END"
+        ),
         "s_xel1": "1",
         "s_xel2": "1",
-        "t_min": f"span.lo * {_days()} + {_epoch_mjd()}",
-        "t_max": f"span.hi * {_days()} + {_epoch_mjd()}",
-        "t_exptime": f"span.n * o.cadence_seconds * {mapping.exposure_fraction!r}",
+        "t_min": f"tst.time_min * {_days()} + {_epoch_mjd()}",
+        "t_max": f"tst.time_max * {_days()} + {_epoch_mjd()}",
+        "t_exptime": f"tst.time_count * o.cadence_seconds * {mapping.exposure_fraction!r}",
         "t_resolution": "o.cadence_seconds",
-        "t_xel": "cardinality(d.values)",
+        "t_xel": "d.value_count",
         "obs_creator_name": "pipe.creator",
         "obs_title": mapping.lightcurve_title,
         "o_unit": "nullif(d.values_unit, '')",
@@ -221,11 +228,6 @@ JOIN LATERAL (
 ) AS pipe ON true
 LEFT JOIN lcdb.target_specific_time AS tst
     ON tst.target_id = d.target_id AND tst.observation_id = d.observation_id
-LEFT JOIN LATERAL (
-    SELECT min(x) AS lo, max(x) FILTER (WHERE x <> 'NaN') AS hi,
-           count(*) FILTER (WHERE x <> 'NaN') AS n
-    FROM unnest(tst.barycentric_julian_dates) AS x
-) AS span ON true
 WHERE m.name = {_quote(mapping.mission)} {new_only}
 """
 
@@ -250,7 +252,8 @@ def frame_rows(mapping: MissionMapping, *, full: bool) -> str:
         "s_ra": "shape.centre[1]",
         "s_dec": "shape.centre[2]",
         "s_fov": "2 * shape.bound[3]",
-        "s_region": "'POLYGON ICRS ' || array_to_string(f.footprint, ' ')",
+        "s_region": "'POLYGON ICRS ' || array_to_string(shape.region, ' ')",
+        SHAPE_COLUMN: "shape.region",
         "s_xel1": "f.naxis_values[1]",
         "s_xel2": "f.naxis_values[2]",
         "t_min": f"f.start_time * {_days()} + {_epoch_mjd()}",
@@ -274,7 +277,8 @@ def frame_rows(mapping: MissionMapping, *, full: bool) -> str:
         else f"AND NOT EXISTS (SELECT 1 FROM {ROWS} AS r "
         "WHERE r.lcdb_table = 'fits_frame' AND r.lcdb_id = f.id)"
     )
-    # Every frame of a CCD in a sector has the same outline: centre and bounding circle are
+    # Every frame of a CCD in a sector has the same outline: its region (read as ADQL reads a
+    # POLYGON: the smaller side, whichever way the vertices run), centre and bounding circle are
     # computed once per distinct footprint.
     return f"""
 SELECT {_select(values)}
@@ -284,8 +288,9 @@ JOIN lcdb.instrument AS ccd ON ccd.id = o.instrument_id
 LEFT JOIN lcdb.instrument AS cam ON cam.id = ccd.parent_id
 JOIN lcdb.mission AS m ON m.name = {_quote(mapping.mission)}
 LEFT JOIN (
-    SELECT footprint, adql_udf.geo_centroid(footprint) AS centre,
-           adql_udf.geo_bounding_circle(footprint) AS bound
+    SELECT footprint, adql_udf.geo_polygon(footprint) AS region,
+           adql_udf.geo_centroid(adql_udf.geo_polygon(footprint)) AS centre,
+           adql_udf.geo_bounding_circle(adql_udf.geo_polygon(footprint)) AS bound
     FROM (SELECT DISTINCT footprint FROM lcdb.fits_frame WHERE footprint IS NOT NULL) AS u
 ) AS shape ON shape.footprint = f.footprint
 WHERE f.type = {_quote(mapping.frame_type)}

@@ -294,6 +294,7 @@ def _catalog_table(table: PublishedTable) -> Table:
                 xtype=column.xtype,
                 description=column.description,
                 indexed=column.indexed,
+                shape=column.shape,
             )
             for column in table.columns
         ),

@@ -136,6 +136,14 @@ class DataSet(Base):
     )
     # Pipelines differ: SPOC fluxes are in electron/s, QLP's are normalised to 1, so the unit
     # belongs to the dataset rather than to the column.
+    # Computed by the database at write time, so that summaries (ObsCore's t_xel, sizes) never
+    # read the arrays themselves: a 20,000-cadence lightcurve is 160 kB to detoast.
+    value_count: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer,
+        sa.Computed('cardinality("values")', persisted=True),
+        sort_order=2,  # migration 0011 added it after the others
+        **described("Number of values (cadences) in the lightcurve", ucd="meta.number"),
+    )
     values_unit: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(32),
         **described(

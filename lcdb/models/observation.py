@@ -108,5 +108,34 @@ class TargetSpecificTime(Base):
         ),
     )
 
+    # Computed by the database at write time (lcdb.finite_min/max/count, migration 0011), so
+    # that time ranges (ObsCore's t_min, t_max, t_exptime) never read the arrays themselves.
+    time_min: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        sa.Computed("lcdb.finite_min(barycentric_julian_dates)", persisted=True),
+        sort_order=2,
+        **described(
+            "First barycentric time (NaN times left out), in the mission's time format",
+            unit="d",
+            ucd="time.start",
+        ),
+    )
+    time_max: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float(precision=53),
+        sa.Computed("lcdb.finite_max(barycentric_julian_dates)", persisted=True),
+        sort_order=2,
+        **described(
+            "Last barycentric time (NaN times left out), in the mission's time format",
+            unit="d",
+            ucd="time.end",
+        ),
+    )
+    time_count: orm.Mapped[int | None] = orm.mapped_column(
+        sa.Integer,
+        sa.Computed("lcdb.finite_count(barycentric_julian_dates)", persisted=True),
+        sort_order=2,
+        **described("Number of cadences with a time (not NaN)", ucd="meta.number"),
+    )
+
     target: orm.Mapped[Target] = orm.relationship(back_populates="target_specific_times")
     observation: orm.Mapped[Observation] = orm.relationship(back_populates="target_specific_times")
