@@ -46,7 +46,7 @@ WCS_KEYWORD = re.compile(
 
 
 class FootprintUnavailable(RuntimeError):
-    """The footprint model is not installed (the optional tess-point package)."""
+    """The footprint model (the tess-point package, a dependency) cannot be imported."""
 
 
 def wcs_footprint(header: fits.Header) -> np.ndarray:
@@ -73,8 +73,8 @@ def ccd_footprints(keys: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int,
         import tess_stars2px as model
     except ImportError as exc:
         raise FootprintUnavailable(
-            "CCD footprints for catalogue rows need the tess-point package: "
-            "pip install 'lcdb-tap[ffi]'"
+            "CCD footprints for catalogue rows need the tess-point package, a dependency of "
+            "lcdb-tap that is missing here: pip install 'tess-point>=0.9.5'"
         ) from exc
     footprints: dict[tuple[int, int, int], np.ndarray] = {}
     pointings: dict[int, object] = {}  # tess-point's pointing data

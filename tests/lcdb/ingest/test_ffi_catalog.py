@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -213,11 +212,3 @@ def test_unreadable_catalogues_name_the_reason(tmp_path: Path) -> None:
     text.write_text("")
     with pytest.raises(BadCatalog, match=r"unknown catalogue format '\.txt'"):
         read_catalog(text)
-
-
-def test_parquet_without_pyarrow_says_what_to_install(
-    sector_1: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
-    with pytest.raises(BadCatalog, match=r"needs pyarrow: pip install 'lcdb-tap\[parquet\]'"):
-        read_catalog(sector_1)
