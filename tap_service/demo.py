@@ -6,10 +6,13 @@ Given a database URL it loads into that database instead (the files stay local).
 
 The files are made by `lcdb.demo`; loading uses the same calls as `lcdb-tap ingest`: every
 lightcurve file in its own transaction (in batches, as the generator hands them over), then
-the catalogue, whose values are authoritative over what the headers said. The ingest log
-makes a second start cheap: files loaded before are skipped without being opened. This
-orchestration lives here, above `lcdb` and `obscore`, because after loading it refreshes
-the ObsCore table, and `lcdb` must not import `obscore` (tests/test_layout.py).
+the catalogue, whose values are authoritative over what the headers said, then the FFI frame
+records of the sectors' real FFI catalogues (`lcdb.demo.frames`, one transaction each). The
+ingest log makes a second start cheap: files loaded before are skipped without being opened.
+The QLP lightcurves and the frames share their observations' cadences (SPOC's FFIINDEX), so
+either may load first. This orchestration lives here, above `lcdb` and `obscore`, because
+after loading it refreshes the ObsCore table, and `lcdb` must not import `obscore`
+(tests/test_layout.py).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pathlib import Path
 
 from lcdb.demo.archive import CATALOGUE, Report, Request, fetch_real, reusable
 from lcdb.demo.background import generated_chunks
+from lcdb.demo.frames import fetch_frames
+from lcdb.ingest.ffi_run import ingest_ffi_catalogs
 from lcdb.ingest.load import Outcome
 from lcdb.ingest.run import FileResult, Summary, ingest_lightcurves
 from lcdb.ingest.targets import ingest_targets
@@ -48,12 +53,13 @@ def demo_files(settings: DatabaseSettings) -> Path:
 def prepare_demo(url: str, root: Path, request: Request, report: Report, *, jobs: int) -> Loaded:
     """Build the files (or reuse them) and load them into the database at `url`.
 
-    The real files are fetched (pip: waiting on the network) while the synthetic ones are
-    generated and loaded, and are loaded last.
+    The real files (lightcurves, then the FFI catalogues) are fetched (pip: waiting on the
+    network) while the synthetic ones are generated and loaded, and are loaded last.
     """
     root.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lcdb-demo-fetch") as pool:
         real = pool.submit(fetch_real, root, report)
+        frames = pool.submit(fetch_frames, root, report)
         synthetic = reusable(root, request)
         batches: Iterable[tuple[Path, ...]]
         if synthetic is not None:
@@ -68,7 +74,15 @@ def prepare_demo(url: str, root: Path, request: Request, report: Report, *, jobs
             )
             batches = itertools.chain(generated_chunks(root, request), _last(real))
         replace = synthetic is None
-        return load_demo(url, batches, root / CATALOGUE, report, replace=replace, jobs=jobs)
+        return load_demo(
+            url,
+            batches,
+            root / CATALOGUE,
+            report,
+            replace=replace,
+            jobs=jobs,
+            frames=_each(frames),
+        )
 
 
 def _last(future: Future[tuple[Path, ...]]) -> Iterator[tuple[Path, ...]]:
@@ -76,11 +90,17 @@ def _last(future: Future[tuple[Path, ...]]) -> Iterator[tuple[Path, ...]]:
     yield future.result()
 
 
+def _each(future: Future[tuple[Path, ...]]) -> Iterator[Path]:
+    """The future's files one by one, waited for only when the first is due."""
+    yield from future.result()
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    summary: Summary
+    summary: Summary  # the lightcurve files
     targets_created: int
     targets_updated: int
+    frames: Summary  # the FFI catalogues; `points` counts each one's frames
 
     @property
     def new(self) -> int:
@@ -89,6 +109,12 @@ class Loaded:
     @property
     def unchanged(self) -> int:
         return self.summary.count(Outcome.UNCHANGED)
+
+    @property
+    def new_frames(self) -> int:
+        """Frame records of the catalogues loaded this time (none of those skipped)."""
+        changed = (Outcome.LOADED, Outcome.REPLACED)
+        return sum(result.points for result in self.frames.results if result.outcome in changed)
 
 
 def load_demo(
@@ -99,11 +125,13 @@ def load_demo(
     *,
     replace: bool,
     jobs: int,
+    frames: Iterable[Path] = (),
 ) -> Loaded:
-    """Load every batch of lightcurves, then the catalogue, into the database at `url`.
+    """Load every batch of lightcurves, then the catalogue, then the FFI catalogues `frames`,
+    into the database at `url`.
 
     `replace` (for freshly generated files) overwrites what an older demo version loaded
-    under the same names instead of keeping it.
+    under the same names instead of keeping it; frame records are real data, never replaced.
     """
     started = last = time.monotonic()
     results: list[FileResult] = []
@@ -116,11 +144,17 @@ def load_demo(
                 last = time.monotonic()
                 report(f"loading lightcurves: {len(results)} so far")
     targets = ingest_targets(url, catalogue)
-    loaded = Loaded(Summary(tuple(results)), targets.created, targets.updated)
+    catalogues = tuple(ingest_ffi_catalogs(url, list(frames), jobs=jobs))
+    for result in catalogues:
+        if result.failed:
+            report(f"failed to load {result.path}: {result.reason}")
+    loaded = Loaded(Summary(tuple(results)), targets.created, targets.updated, Summary(catalogues))
     refresh_obscore(url)
     report(
         f"loaded {loaded.new} lightcurves ({loaded.unchanged} already there, "
-        f"{len(loaded.summary.failures)} failed) and a catalogue of "
+        f"{len(loaded.summary.failures)} failed), {loaded.new_frames:,} FFI frame records "
+        f"({loaded.frames.count(Outcome.UNCHANGED)} of {len(catalogues)} sector catalogues "
+        f"already there, {len(loaded.frames.failures)} failed) and a catalogue of "
         f"{targets.created + targets.updated} targets in {time.monotonic() - started:.1f} s"
     )
     return loaded

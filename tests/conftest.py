@@ -12,6 +12,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -122,3 +123,13 @@ def stilts() -> str:
             pytest.fail(f"{message}; {ENV_REQUIRE_STILTS} is set, so they may not be skipped")
         pytest.skip(message)
     return path
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """pip with no index and nothing to find: what a machine without network sees."""
+    empty = tmp_path / "no-wheels"
+    empty.mkdir()
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(empty))
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")

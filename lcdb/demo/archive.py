@@ -30,7 +30,7 @@ from lcdb.demo.signals import star_model
 from lcdb.demo.sky import Footprints
 from lcdb.demo.synthetic import simulate_qlp, simulate_spoc
 
-DEMO_VERSION = 1  # bump whenever the generator writes different files for the same request
+DEMO_VERSION = 2  # bump whenever the generator writes different files for the same request
 DEFAULT_SEED = 20180725  # the day TESS science operations began
 STAMP = "demo.json"
 CHUNK = 200  # files handed to the loader at a time while generating

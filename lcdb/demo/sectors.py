@@ -3,7 +3,11 @@
 The demo uses sectors 1 and 2, the sectors of its real files, and takes each sector's shape
 from those files: start time (TSTART), first CADENCENO, number of 2-minute rows and the rows of
 the downlink gap, plus the product timestamp and spacecraft configuration of the file names.
-So synthetic and real lightcurves of a CCD share their cadences, as real products do.
+So synthetic and real lightcurves of a CCD share their cadences, as real products do. The FFI
+cadences come from the sector's real FFIs (tess-cloud's catalogue, `lcdb.demo.frames`): the
+first FFI's file name stamp, the span of cadence numbers and the ones the downlink gap lacks.
+QLP lightcurves are numbered by SPOC's FFIINDEX as `lcdb.ingest.ffi_name` derives it from
+those names, so they share their observation's cadences with the demo's frame records.
 Momentum dumps come every 2.5 d as in both files. Events that happen to the spacecraft or a
 camera (dumps, manual excludes, scattered light near perigee) are drawn once per sector or
 camera, so every target on that camera shares them. Quality bits have their SPOC meanings
@@ -12,9 +16,12 @@ camera, so every target on that camera shares them. Quality bits have their SPOC
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
+
+from lcdb.ingest.ffi_name import cadence_numbers, stamp_seconds
 
 BTJD_EPOCH = 2457000.0
 TWO_MINUTES = 120.0  # s, target cadence in sectors 1-26
@@ -51,15 +58,55 @@ class SectorSpec:
     first_cadence: int  # its CADENCENO
     two_minute_rows: int
     gap_rows: tuple[int, int]  # first and last row of the downlink gap (TIME NaN)
+    ffi_stamp: str  # the YYYYDDDHHMMSS of the sector's first FFI file names
+    ffi_cadences: int  # FFI cadence numbers from the first to the last FFI, the gap's included
+    ffi_gap: tuple[int, int]  # first and last FFI cadence number of the gap (no FFIs taken)
 
     @property
     def first_orbit(self) -> int:
         return 2 * self.sector + 7  # POC orbit numbering, sectors 1-29
 
+    @property
+    def first_ffi_cadence(self) -> int:
+        """SPOC's FFIINDEX of the first FFI, from its name as `lcdb.ingest.ffi_name` reads it."""
+        stamp = np.array([int(self.ffi_stamp)])
+        return int(cadence_numbers(stamp, np.array([self.sector]))[0])
 
-SECTOR_SPECS = {  # from the real files in `real.py` (altaipony S1, eleanor S2)
-    1: SectorSpec(1, "2018206045859", 120, 1325.293656167129, 70444, 20076, (9524, 10338)),
-    2: SectorSpec(2, "2018234235059", 121, 1354.101978098092, 91186, 19737, (9397, 10434)),
+    @property
+    def ffi_start(self) -> float:
+        """TJD at which the first FFI's exposure starts (its name stamp is that instant in UTC)."""
+        from astropy.time import Time
+
+        seconds = int(stamp_seconds(np.array([int(self.ffi_stamp)]))[0])
+        utc = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+        return float(Time(utc, scale="utc").tdb.jd) - BTJD_EPOCH
+
+
+SECTOR_SPECS = {  # 2-min: the real files in `real.py` (altaipony S1, eleanor S2); FFIs: tess-cloud
+    1: SectorSpec(
+        sector=1,
+        product_stamp="2018206045859",
+        scconfig=120,
+        tstart=1325.293656167129,
+        first_cadence=70444,
+        two_minute_rows=20076,
+        gap_rows=(9524, 10338),
+        ffi_stamp="2018206192942",
+        ffi_cadences=1337,  # FFIINDEX 4697 .. 6033
+        ffi_gap=(5331, 5385),
+    ),
+    2: SectorSpec(
+        sector=2,
+        product_stamp="2018234235059",
+        scconfig=121,
+        tstart=1354.101978098092,
+        first_cadence=91186,
+        two_minute_rows=19737,
+        gap_rows=(9397, 10434),
+        ffi_stamp="2018235142941",
+        ffi_cadences=1315,  # FFIINDEX 6079 .. 7393
+        ffi_gap=(6705, 6774),
+    ),
 }
 DEMO_SECTORS = tuple(SECTOR_SPECS)
 
@@ -89,6 +136,7 @@ class Sector:
     start: float
     stop: float
     gap: Interval
+    ffi_start: float  # TJD: start of the first FFI exposure
     dumps: tuple[float, ...]
     coarse_dumps: tuple[float, ...]  # dumps that begin with a coarse-pointing cadence
     manual_exclude: Interval | None
@@ -115,15 +163,16 @@ class Sector:
         return (self.spec.first_cadence + rows).astype(np.int64), self.start + (rows + 0.5) * step
 
     def ffi_grid(self) -> tuple[np.ndarray, np.ndarray]:
-        """(cadence number, mid-exposure TJD) of every FFI; none are taken in the gap.
+        """(cadence number, mid-exposure TJD) of every FFI the sector has; none in the gap.
 
-        FFIs are numbered from sector 1's first, so numbers grow across sectors."""
-        step = FFI_CADENCE / DAY
-        index = np.arange(int((self.stop - self.start) / step))
-        mid = self.start + (index + 0.5) * step
-        keep = ~self.gap.contains(mid)
-        first = round((self.start - SECTOR_SPECS[1].tstart) / step) + 1
-        return (first + index[keep]).astype(np.int64), mid[keep]
+        The numbers are SPOC's FFIINDEX (they grow across sectors), the cadences those of the
+        sector's real FFIs, every 1800 s from the first one's start."""
+        spec = self.spec
+        index = np.arange(spec.ffi_cadences)
+        cadences = spec.first_ffi_cadence + index
+        keep = (cadences < spec.ffi_gap[0]) | (cadences > spec.ffi_gap[1])
+        mid = self.ffi_start + (index + 0.5) * (FFI_CADENCE / DAY)
+        return cadences[keep].astype(np.int64), mid[keep]
 
     def orbit_ids(self, times: np.ndarray) -> np.ndarray:
         return np.where(times < self.gap.start, self.spec.first_orbit, self.spec.first_orbit + 1)
@@ -163,6 +212,7 @@ def build_sector(spec: SectorSpec, seed: int) -> Sector:
         start=start,
         stop=stop,
         gap=gap,
+        ffi_start=spec.ffi_start,
         dumps=tuple(float(t) for t in dumps),
         coarse_dumps=coarse,
         manual_exclude=excluded,

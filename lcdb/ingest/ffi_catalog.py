@@ -3,10 +3,9 @@
 A catalogue is a table with the columns ``path`` (the file's archive path or name), ``camera``,
 ``ccd``, ``start`` and ``stop`` (UTC, ISO 8601) and ``quality`` (DQUALITY); ``sector`` is
 optional (the file name has it; if present it must agree). That is the layout of the per-sector
-catalogues the ``tess-cloud`` package ships (Parquet, read with pyarrow: the optional extra
-``lcdb-tap[parquet]``); the same table as CSV, ECSV, VOTable or FITS is read with astropy. Other
-columns (``barycorr``, ``data_offset``) are ignored. A bad row fails the whole catalogue, with
-its row number.
+catalogues the ``tess-cloud`` package ships (Parquet, read with pyarrow); the same table as
+CSV, ECSV, VOTable or FITS is read with astropy. Other columns (``barycorr``, ``data_offset``)
+are ignored. A bad row fails the whole catalogue, with its row number.
 
 Times: tess-cloud's ``start``/``stop`` are the FFI headers' DATE-OBS/DATE-END cut to whole
 seconds, and SPOC writes DATE-OBS as "TSTART as UTC calendar date": the barycentric BTJD start
@@ -38,7 +37,7 @@ from lcdb.ingest.ffi_name import (
 )
 
 if TYPE_CHECKING:
-    import pyarrow as pa  # optional (the parquet extra): imported where Parquet is read
+    import pyarrow as pa  # imported where Parquet is read: no import cost for the others
 
 BTJD_EPOCH = 2457000.0
 UNIX_EPOCH_JD = 2440587.5
@@ -91,14 +90,10 @@ def read_catalog(path: Path | str) -> FrameCatalog:
 
 
 def _parquet_columns(path: Path) -> dict[str, np.ndarray]:
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise BadCatalog(
-            path, "reading Parquet needs pyarrow: pip install 'lcdb-tap[parquet]'"
-        ) from exc
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     try:
         names = pq.read_schema(path).names
         _require(path, names)

@@ -1,10 +1,13 @@
-"""Sky footprints of TESS CCD images as ICRS polygons (ra, dec pairs, counter-clockwise).
+"""Sky footprints of TESS CCD images as ICRS polygons (ra, dec pairs, in DALI order).
 
 The footprint is the outline of the 2048 x 2048 science area of a CCD: in the 1-based pixel
 coordinates of a SPOC FFI, columns 44.5 .. 2092.5 (the first 44 columns are collateral) and rows
-0.5 .. 2048.5, the outer edges of the corner pixels. Vertices are ordered counter-clockwise as
-seen from inside the sphere (the sky as an observer sees it), the order DALI/ObsCore polygons
-and STC-S expect, and RA is folded into [0, 360).
+0.5 .. 2048.5, the outer edges of the corner pixels. Vertices are ordered with the inside on the
+left of the edges, as DALI's own example orders them and as the archive's SQL functions read a
+stored polygon (`adql/pg_geometry.sql`; the choice is argued in the geometry notes): the
+inside p of every edge a -> b has (a x b) . p > 0, i.e. counter-clockwise in a plot with RA
+increasing to the right, clockwise on the sky as an observer sees it. RA is folded into
+[0, 360).
 
 Two sources:
 
@@ -43,7 +46,7 @@ WCS_KEYWORD = re.compile(
 
 
 class FootprintUnavailable(RuntimeError):
-    """The footprint model is not installed (the optional tess-point package)."""
+    """The footprint model (the tess-point package, a dependency) cannot be imported."""
 
 
 def wcs_footprint(header: fits.Header) -> np.ndarray:
@@ -61,7 +64,7 @@ def wcs_footprint(header: fits.Header) -> np.ndarray:
     if not wcs.has_celestial or wcs.naxis != 2:
         raise ValueError("the image header has no two-axis celestial WCS")
     world = wcs.all_pix2world(CORNERS, 1)
-    return counter_clockwise(world[:, 0], world[:, 1])
+    return dali_order(world[:, 0], world[:, 1])
 
 
 def ccd_footprints(keys: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int, int], np.ndarray]:
@@ -70,8 +73,8 @@ def ccd_footprints(keys: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int,
         import tess_stars2px as model
     except ImportError as exc:
         raise FootprintUnavailable(
-            "CCD footprints for catalogue rows need the tess-point package: "
-            "pip install 'lcdb-tap[ffi]'"
+            "CCD footprints for catalogue rows need the tess-point package, a dependency of "
+            "lcdb-tap that is missing here: pip install 'tess-point>=0.9.5'"
         ) from exc
     footprints: dict[tuple[int, int, int], np.ndarray] = {}
     pointings: dict[int, object] = {}  # tess-point's pointing data
@@ -85,15 +88,17 @@ def ccd_footprints(keys: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int,
             )
             ra.append(float(corner[0]))
             dec.append(float(corner[1]))
-        footprints[sector, camera, ccd] = counter_clockwise(np.array(ra), np.array(dec))
+        footprints[sector, camera, ccd] = dali_order(np.array(ra), np.array(dec))
     return footprints
 
 
-def counter_clockwise(ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
-    """Interleaved (ra, dec) vertices, reversed if needed to run counter-clockwise on the sky.
+def dali_order(ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
+    """Interleaved (ra, dec) vertices, reversed if needed to have the inside on the left.
 
     The sum of centre . (a x b) over the edges is positive for a polygon running
-    counter-clockwise seen from outside the sphere, i.e. clockwise on the sky.
+    counter-clockwise seen from outside the sphere (a lon-right, lat-up plot), i.e. with its
+    centre on the left of the edges: DALI's order. Clockwise seen from outside it is negative,
+    and the left of the edges is the rest of the sky.
     """
     ra = np.mod(np.asarray(ra, dtype=np.float64), 360.0)
     dec = np.asarray(dec, dtype=np.float64)
@@ -102,7 +107,7 @@ def counter_clockwise(ra: np.ndarray, dec: np.ndarray) -> np.ndarray:
     vectors = _unit(ra, dec)
     centre = vectors.sum(axis=0)
     turning = float(np.sum(np.cross(vectors, np.roll(vectors, -1, axis=0)) @ centre))
-    if turning > 0:
+    if turning < 0:
         ra, dec = ra[::-1], dec[::-1]
     return np.column_stack([ra, dec]).ravel()
 

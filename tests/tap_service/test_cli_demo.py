@@ -19,19 +19,35 @@ import pyvo
 
 from lcdb.embedded import EmbeddedPostgres
 from tap_service.cli import DEMO_COUNT_URL, DEMO_QUERY, build_parser, demo_usage, main
+from tap_service.examples import EXAMPLES
+from tests.lcdb.demo.support import seed_ffi_catalogs
 from tests.real_files import fetched_all
 
 SIZE = "0.003"  # 9 QLP and 1 SPOC synthetic lightcurves, plus the three real ones
+# A position query: the frames covering the real S1 target TIC 358108509 (camera 3, CCD 3 in
+# sector 1), and the lightcurves of the targets within 10 arcsec of it.
+FRAMES_THERE = (
+    "SELECT o.sector, f.file_path FROM lcdb.fits_frame AS f "
+    "JOIN lcdb.observation AS o ON o.id = f.observation_id "
+    "WHERE 1 = CONTAINS(POINT('ICRS', {ra}, {dec}), f.footprint)"
+)
+LIGHTCURVES_THERE = (
+    "SELECT t.name, d.product_path FROM lcdb.dataset AS d JOIN lcdb.target AS t "
+    "ON t.id = d.target_id WHERE 1 = CONTAINS(POINT('ICRS', t.ra, t.dec), "
+    "CIRCLE('ICRS', {ra}, {dec}, 10.0 / 3600))"
+)
 
 
 @pytest.fixture
 def demo_home() -> Iterator[Path]:
-    """A fresh LCDB_HOME whose real files are cached already (no download in this test)."""
+    """A fresh LCDB_HOME whose real files (lightcurves, FFI catalogues) are cached already (no
+    download in this test)."""
     home = Path(tempfile.mkdtemp(prefix="lcdb-demo-cli-"))
     real = home / "demo" / "files" / "real"
     real.mkdir(parents=True)
     for name, path in fetched_all().items():
         shutil.copyfile(path, real / name)
+    seed_ffi_catalogs(home / "demo" / "files")
     yield home
     EmbeddedPostgres(home / "demo").stop()
     shutil.rmtree(home, ignore_errors=True)
@@ -85,6 +101,12 @@ def test_demo_loads_serves_and_a_second_start_reuses_everything(demo_home: Path)
         ]
         real = tap.search("SELECT name, ra, dec FROM lcdb.target WHERE name = 358108509")
         brightest = tap.search(DEMO_QUERY)  # the examples the demo prints work
+        where = {"ra": float(real["ra"][0]), "dec": float(real["dec"][0])}
+        frames = tap.search(FRAMES_THERE.format(**where), maxrec=100_000)
+        lightcurves_there = tap.search(LIGHTCURVES_THERE.format(**where))
+        frame_count = tap.search("SELECT COUNT(*) AS n FROM lcdb.fits_frame")["n"][0]
+        covering = next(e for e in EXAMPLES if e.id == "frames-covering-a-position")
+        example = tap.search(covering.query, maxrec=100_000)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/tap{DEMO_COUNT_URL}") as response:
             counted = response.read().decode().split()
     finally:
@@ -96,9 +118,27 @@ def test_demo_loads_serves_and_a_second_start_reuses_everything(demo_home: Path)
     assert any(p.endswith("tess2018206045859-s0001-0000000358108509-0120-s_lc.fits") for p in paths)
     assert any(p.endswith("_tess_v01_llc.fits") for p in paths)  # synthetic QLP
     assert any("/spoc/s000" in p and p.endswith("-s_lc.fits") for p in paths)  # synthetic SPOC
+    assert frame_count == 20512 + 24688  # every SPOC FFI of sectors 1 and 2 (tess-cloud)
+    in_sector_1 = {
+        str(p) for s, p in zip(frames["sector"], frames["file_path"], strict=True) if s == 1
+    }
+    assert len(in_sector_1) == 1282 and all("-s0001-3-3-0120-s_ffic" in p for p in in_sector_1)
+    assert {int(n) for n in lightcurves_there["name"]} == {358108509}
+    # the example's position (55, -65) is on camera 4 CCD 1 in sector 1 and on camera 3 CCD 4
+    # in sector 2 (tess-point); it finds every frame of those CCDs and no other
+    assert {
+        (int(s), str(p).rpartition("/")[2][18:27])
+        for s, p in zip(example["sector"], example["file_path"], strict=True)
+    } == {(1, "s0001-4-1"), (2, "s0002-3-4")}
+    assert sum(1 for s in example["sector"] if s == 1) == 1282
+    assert any(
+        str(p).endswith("0000000358108509-0120-s_lc.fits")
+        for p in lightcurves_there["product_path"]
+    )
     assert "generating about 9 QLP and 1 SPOC 2-min" in output
     loaded = next(line for line in output.splitlines() if "demo: loaded" in line)
     assert "(0 already there, 0 failed)" in loaded
+    assert "45,200 FFI frame records (0 of 2 sector catalogues already there, 0 failed)" in loaded
     assert f"serving TAP on http://127.0.0.1:{port}/tap" in output
     assert "pyvo.dal.TAPService" in output and "curl '" in output and "TOPCAT" in output
     assert not EmbeddedPostgres(demo_home / "demo").status().running
@@ -108,6 +148,7 @@ def test_demo_loads_serves_and_a_second_start_reuses_everything(demo_home: Path)
     assert process.returncode == 0, output
     assert "reusing the demo files" in output and "generating" not in output
     assert "loaded 0 lightcurves (" in output
+    assert "0 FFI frame records (2 of 2 sector catalogues already there, 0 failed)" in output
     assert seconds < 20, output
 
 

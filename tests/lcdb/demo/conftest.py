@@ -1,4 +1,5 @@
-"""Fixtures for the demo generator: tess-point footprints, sector timelines, a star or two."""
+"""Fixtures for the demo generator: tess-point footprints, sector timelines, a star or two,
+and the real files (lightcurves, FFI catalogues) from the test cache."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import numpy as np
 import pytest
 
 from lcdb.demo.fits_writer import Writer
+from lcdb.demo.frames import FFI_CATALOGS
 from lcdb.demo.sectors import DEMO_SECTORS, SECTOR_SPECS, Sector, build_sector
 from lcdb.demo.sky import TWO_MINUTE_MAGNITUDES, Footprints, Target, draw_targets
-from tests.real_files import fetched_all
+from tests.real_files import fetched, fetched_all
 
 SEED = 7
 
@@ -43,3 +45,9 @@ def targets(footprints: Footprints) -> list[Target]:
 def real_files() -> dict[str, Path]:
     """The demo's real SPOC files in the test cache, by name (read them, never write them)."""
     return fetched_all()
+
+
+@pytest.fixture(scope="session")
+def ffi_catalogs() -> dict[int, Path]:
+    """tess-cloud's Parquet catalogues of the demo's sectors in the test cache (read only)."""
+    return {sector: fetched(pinned) for sector, pinned in FFI_CATALOGS.items()}

@@ -13,16 +13,6 @@ from lcdb.demo.archive import fetch_real
 from lcdb.demo.real import REAL_FILES, FetchError, fetch_all, read_member
 
 
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """pip with no index and nothing to find: what a machine without network sees."""
-    empty = tmp_path / "no-wheels"
-    empty.mkdir()
-    monkeypatch.setenv("PIP_NO_INDEX", "1")
-    monkeypatch.setenv("PIP_FIND_LINKS", str(empty))
-    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
-
-
 def test_each_real_file_is_the_spoc_lightcurve_it_claims(real_files: dict[str, Path]) -> None:
     for real in REAL_FILES:
         path = real_files[real.name]

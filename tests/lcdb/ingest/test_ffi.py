@@ -68,7 +68,7 @@ def test_header_values_and_footprint_are_stored_as_astropy_reads_them(
     assert len(vertices) == 4
     for corner in expected:  # the same corners, within 1e-6 deg, in our order
         assert np.min(np.max(np.abs(vertices - corner), axis=1)) < 1e-6
-    assert _turns_counter_clockwise_on_sky(vertices)
+    assert _has_its_inside_on_the_left(vertices)
     assert (row["sector"], row["cadence_seconds"], row["camera"], row["ccd"]) == (11, 1800.0, 1, 1)
     assert (row["type"], row["observation_type"]) == ("tess_ffi", "tess_observation")
     assert [
@@ -77,12 +77,13 @@ def test_header_values_and_footprint_are_stored_as_astropy_reads_them(
     ] == [([row["cadence"]], [row["cadence"]])]
 
 
-def _turns_counter_clockwise_on_sky(vertices: np.ndarray) -> bool:
-    """Seen from inside the sphere: the triple products point away from the centre."""
+def _has_its_inside_on_the_left(vertices: np.ndarray) -> bool:
+    """DALI order, as adql/pg_geometry.sql reads a stored polygon: the centre is on the left
+    of every edge a -> b, (a x b) . centre > 0 (counter-clockwise in a lon-right plot)."""
     ra, dec = np.radians(vertices[:, 0]), np.radians(vertices[:, 1])
     unit = np.column_stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
     turning = np.cross(unit, np.roll(unit, -1, axis=0)) @ unit.sum(axis=0)
-    return bool(np.all(turning < 0))
+    return bool(np.all(turning > 0))
 
 
 def test_broken_files_fail_with_path_and_reason_and_leave_nothing(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from tests.lcdb.ingest.ffi_data import sector_catalog, tesscut_cutout
 from tests.lcdb.ingest.ffi_files import write_ffi
 from tests.lcdb.ingest.ffi_support import frame_count, frames, observations, table_text
 from tests.lcdb.ingest.output import ingest_output
+from tests.lcdb.ingest.support import connect
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,71 @@ def test_a_sector_loads_as_pyarrow_reads_it(
         "ingest ffi-catalog: 0 loaded, 1 unchanged, 0 replaced, 0 failed"
     )
     assert frame_count(migrated_database_url) == rows
+
+
+# Each CCD's footprint (one per CCD: catalogue rows share their CCD's), decided by the archive's
+# own function for a point and for its antipode.
+INSIDE = """
+SELECT camera, ccd, adql_udf.geo_point_in_polygon(ra, dec, footprint),
+       adql_udf.geo_point_in_polygon(mod(ra::numeric + 180, 360)::float8, -dec, footprint)
+FROM (SELECT DISTINCT (i.properties ->> 'camera')::int AS camera,
+             (i.properties ->> 'ccd')::int AS ccd, f.footprint
+      FROM lcdb.fits_frame f JOIN lcdb.observation o ON o.id = f.observation_id
+      JOIN lcdb.instrument i ON i.id = o.instrument_id) AS footprints
+CROSS JOIN LATERAL (SELECT %s::float8 AS ra, %s::float8 AS dec) AS point
+WHERE (camera, ccd) = (%s, %s)
+"""
+
+
+def test_each_footprint_holds_its_ccds_centre_and_not_the_antipode(
+    migrated_database_url: str, sector_1: Path
+) -> None:
+    """The stored polygons read as DALI reads them (inside on the left of the edges): the SQL
+    function finds the CCD's centre inside. The centre is computed apart from the footprint
+    code: tess-point at the middle pixel of the science area, and the mean of the corners' unit
+    vectors (a polygon stored the other way round would hold the antipode instead)."""
+    import tess_stars2px as model
+
+    argv = ["--database-url", migrated_database_url, "ingest", "ffi-catalog", str(sector_1)]
+    assert main(argv) == 0
+    pointing = model.TESS_Spacecraft_Pointing_Data(trySector=1)
+    checked = 0
+    with connect(migrated_database_url) as conn:
+        for camera in range(1, 5):
+            for ccd in range(1, 5):
+                middle = model.tess_stars2px_reverse_function_entry(
+                    1, camera, ccd, 1068.5, 1024.5, scInfo=pointing
+                )
+                corners = [
+                    model.tess_stars2px_reverse_function_entry(
+                        1, camera, ccd, column, row, scInfo=pointing
+                    )
+                    for column, row in (
+                        (44.5, 0.5),
+                        (2092.5, 0.5),
+                        (2092.5, 2048.5),
+                        (44.5, 2048.5),
+                    )
+                ]
+                for ra, dec in ((middle[0], middle[1]), _mean_direction(corners)):
+                    rows = conn.execute(INSIDE, (ra, dec, camera, ccd)).fetchall()
+                    assert [(inside, antipode) for *_, inside, antipode in rows] == [
+                        (True, False)
+                    ], (camera, ccd, ra, dec)
+                    checked += 1
+    assert checked == 32
+
+
+def _mean_direction(corners: list[tuple[float, ...]]) -> tuple[float, float]:
+    ra, dec = np.radians([c[0] for c in corners]), np.radians([c[1] for c in corners])
+    x, y, z = (
+        np.sum(np.cos(dec) * np.cos(ra)),
+        np.sum(np.cos(dec) * np.sin(ra)),
+        np.sum(np.sin(dec)),
+    )
+    return float(np.degrees(np.arctan2(y, x)) % 360.0), float(
+        np.degrees(np.arctan2(z, np.hypot(x, y)))
+    )
 
 
 def test_catalogue_times_are_the_headers_tstart(sector_1: Path) -> None:
@@ -148,11 +213,3 @@ def test_unreadable_catalogues_name_the_reason(tmp_path: Path) -> None:
     text.write_text("")
     with pytest.raises(BadCatalog, match=r"unknown catalogue format '\.txt'"):
         read_catalog(text)
-
-
-def test_parquet_without_pyarrow_says_what_to_install(
-    sector_1: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
-    with pytest.raises(BadCatalog, match=r"needs pyarrow: pip install 'lcdb-tap\[parquet\]'"):
-        read_catalog(sector_1)
