@@ -292,6 +292,7 @@ LEFT JOIN (
            adql_udf.geo_centroid(adql_udf.geo_polygon(footprint)) AS centre,
            adql_udf.geo_bounding_circle(adql_udf.geo_polygon(footprint)) AS bound
     FROM (SELECT DISTINCT footprint FROM lcdb.fits_frame WHERE footprint IS NOT NULL) AS u
+    OFFSET 0  -- computed here, once per footprint (not pulled up into every joined row)
 ) AS shape ON shape.footprint = f.footprint
 WHERE f.type = {_quote(mapping.frame_type)}
   AND {_root_is(mapping)} {new_only}
