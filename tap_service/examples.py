@@ -131,6 +131,18 @@ EXAMPLES = (
         ("lcdb.fits_frame", "lcdb.observation"),
     ),
     Example(
+        "data-at-a-position",
+        "Everything the archive has at a position (ObsCore)",
+        "The ObsCore table lists every product: lightcurves (timeseries) of targets at the "
+        "position and full-frame images (image) whose footprint covers it, with their time "
+        "span (MJD) and DataLink URL. The same query works on any ObsCore service.",
+        "SELECT obs_id, dataproduct_type, obs_collection, calib_level, t_min, t_max, access_url\n"
+        "FROM ivoa.obscore\n"
+        "WHERE 1 = CONTAINS(POINT('ICRS', 51.1119, -77.4515), s_region)\n"
+        "ORDER BY dataproduct_type DESC, t_min",
+        ("ivoa.obscore",),
+    ),
+    Example(
         "columns-of-a-table",
         "What the lightcurve table contains",
         "TAP_SCHEMA describes every published column: name, type, unit and UCD.",

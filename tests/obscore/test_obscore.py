@@ -21,7 +21,14 @@ from lcdb.db import create_engine
 from obscore.cli import refresh_url
 from obscore.model import COLUMNS, NOT_NULL, STANDARD
 from obscore.refresh import refresh
+from tap_service.app import create_app
+from tap_service.examples import EXAMPLES
 from tests.obscore.conftest import FRAMES, TIC, ObsCoreArchive, frame_name, load, write_catalogue
+from tests.service_fixtures import SERVICE_SETTINGS
+from tests.tap_service.test_sync import OBSCORE_EXAMPLES
+from tests.tap_service.uws.support import wait_for
+
+FINISHED = {"COMPLETED", "ERROR", "ABORTED"}
 
 
 def rows(client: TestClient, query: str) -> list[dict[str, str]]:
@@ -177,6 +184,16 @@ def test_a_cone_intersecting_s_region_and_a_cone_on_the_centre(
     assert len(centred) == 2  # the lightcurves (a frame's centre is degrees away)
 
 
+def test_the_obscore_example_finds_the_frames_and_the_lightcurves(
+    obscore_client: TestClient, obscore_archive: ObsCoreArchive
+) -> None:
+    (example,) = [e for e in EXAMPLES if e.id in OBSCORE_EXAMPLES]
+    ra, dec = target_position(obscore_archive)
+    assert f"POINT('ICRS', {ra:.4f}, {dec:.4f})" in example.query  # the real file's target
+    found = rows(obscore_client, example.query)
+    assert [r["dataproduct_type"] for r in found] == ["timeseries"] * 2 + ["image"] * 3
+
+
 def test_time_overlap_and_product_type_and_target(obscore_client: TestClient) -> None:
     # the second and third frames of CCD 3 and 1 overlap 20:00-20:10 UTC
     start, stop = 58324.8334 + 0.0008, 58324.8334 + 0.007  # MJD (TDB)
@@ -227,6 +244,30 @@ def test_access_url_is_the_datalink_of_the_row_at_the_url_the_client_used(
     for row in found:
         assert row["access_url"] == f"http://testserver/tap/datalink?ID={row['obs_publisher_did']}"
         assert row["access_format"] == "application/x-votable+xml;content=datalink"
+
+
+def test_an_async_job_links_to_the_url_its_creator_used(obscore_archive: ObsCoreArchive) -> None:
+    """The job runs in a worker, after the request is gone: it remembers the URL (also across
+    a restart, since it is stored with the job)."""
+    app = create_app(SERVICE_SETTINGS, obscore_archive.url)
+    with TestClient(app, base_url="http://archive.example.org:8443") as client:
+        data = {"LANG": "ADQL", "QUERY": "SELECT access_url FROM ivoa.obscore"}
+        response = client.post(
+            "/tap/async",
+            data={**data, "RESPONSEFORMAT": "csv", "PHASE": "RUN"},
+            follow_redirects=False,
+        )
+        url = response.headers["location"]
+        assert url.startswith("http://archive.example.org:8443/tap/async/")
+        assert wait_for(client, url, FINISHED) == "COMPLETED"
+        result = client.get(f"{url}/results/result")
+        client.delete(url)
+    found = list(csv.DictReader(io.StringIO(result.text)))
+    assert len(found) == 7
+    for row in found:
+        assert row["access_url"].startswith(
+            "http://archive.example.org:8443/tap/datalink?ID=ivo://"
+        )
 
 
 def test_capabilities_declare_the_obscore_data_model(obscore_client: TestClient) -> None:
