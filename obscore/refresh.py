@@ -279,21 +279,24 @@ def frame_rows(mapping: MissionMapping, *, full: bool) -> str:
     )
     # Every frame of a CCD in a sector has the same outline: its region (read as ADQL reads a
     # POLYGON: the smaller side, whichever way the vertices run), centre and bounding circle are
-    # computed once per distinct footprint.
+    # computed once per distinct footprint, in a materialised CTE: whatever join the planner
+    # picks (on fresh, unanalysed tables a nested loop), they are never computed per row.
     return f"""
+WITH shape AS MATERIALIZED (
+    SELECT footprint, region, adql_udf.geo_centroid(region) AS centre,
+           adql_udf.geo_bounding_circle(region) AS bound
+    FROM (SELECT footprint, adql_udf.geo_polygon(footprint) AS region
+          FROM (SELECT DISTINCT footprint FROM lcdb.fits_frame
+                WHERE footprint IS NOT NULL) AS u
+          OFFSET 0) AS r
+)
 SELECT {_select(values)}
 FROM lcdb.fits_frame AS f
 JOIN lcdb.observation AS o ON o.id = f.observation_id
 JOIN lcdb.instrument AS ccd ON ccd.id = o.instrument_id
 LEFT JOIN lcdb.instrument AS cam ON cam.id = ccd.parent_id
 JOIN lcdb.mission AS m ON m.name = {_quote(mapping.mission)}
-LEFT JOIN (
-    SELECT footprint, adql_udf.geo_polygon(footprint) AS region,
-           adql_udf.geo_centroid(adql_udf.geo_polygon(footprint)) AS centre,
-           adql_udf.geo_bounding_circle(adql_udf.geo_polygon(footprint)) AS bound
-    FROM (SELECT DISTINCT footprint FROM lcdb.fits_frame WHERE footprint IS NOT NULL) AS u
-    OFFSET 0  -- computed here, once per footprint (not pulled up into every joined row)
-) AS shape ON shape.footprint = f.footprint
+LEFT JOIN shape ON shape.footprint = f.footprint
 WHERE f.type = {_quote(mapping.frame_type)}
   AND {_root_is(mapping)} {new_only}
 """
