@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tap_service import endpoints, results
+from tap_service.endpoints import ROOT
 from tap_service.errors import NotFound, PhaseConflict, TAPError
 from tap_service.service import Service
 from tap_service.settings import Settings
@@ -68,8 +69,11 @@ def create_app(
 
 async def tap_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TAPError)
-    if isinstance(exc, NotFound | PhaseConflict) and not request.url.path.endswith("/sync"):
-        # UWS and VOSI resources answer these in plain text (UWS 1.1 §2.2)
+    path = request.url.path
+    dali = path.endswith("/sync") or path.startswith(f"{ROOT}/datalink")
+    if isinstance(exc, NotFound | PhaseConflict) and not dali:
+        # UWS and VOSI resources answer these in plain text (UWS 1.1 §2.2); sync queries and
+        # DataLink's documents with DALI error documents
         return Response(exc.message, status_code=exc.status, media_type=results.TEXT)
     return results.error_response(exc.message, exc.status)
 

@@ -25,6 +25,7 @@ from adql import OutputColumn
 from tap_service.votable import (
     CooSys,
     CopySource,
+    Descriptor,
     Info,
     RowSource,
     TimeSys,
@@ -53,6 +54,7 @@ class Writer(Protocol[Source]):
         *,
         infos: Iterable[Info | tuple[str, str, str | None]] = (),
         systems: Iterable[CooSys | TimeSys] = (),
+        descriptor: Descriptor | None = None,
     ) -> Iterator[bytes]: ...
 
 

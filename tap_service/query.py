@@ -33,6 +33,8 @@ class QueryContext:
     timeout: float
     batch_size: int
     setup: tuple[SessionStep, ...] = ()
+    #: The service's URL as the client reached it (…/tap): links in results are made with it.
+    service_url: str | None = None
 
 
 @dataclass
@@ -66,5 +68,5 @@ def answer(
         setup=context.setup,
         started=started,
     )
-    body = results.write(request, compiled, result)
+    body = results.write(request, compiled, result, service_url=context.service_url)
     return Answer(results.content_type(request), body, result)

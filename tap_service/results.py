@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from adql import Compiled
 from tap_service import votable
+from tap_service.datalink.links_votable import descriptor
 from tap_service.errors import ServiceError
 from tap_service.execute import CopiedRows, QueryResult
 from tap_service.formats import VOTABLE_MIME
@@ -25,22 +26,48 @@ ERROR_CONTENT_TYPE = f"{VOTABLE_MIME}; charset=UTF-8"
 TEXT = "text/plain; charset=UTF-8"
 
 
-def write(request: TapRequest, compiled: Compiled, result: QueryResult) -> Iterator[bytes]:
-    """The response body; raises (before streaming) if the columns cannot be written."""
+def write(
+    request: TapRequest,
+    compiled: Compiled,
+    result: QueryResult,
+    *,
+    service_url: str | None = None,
+) -> Iterator[bytes]:
+    """The response body; raises (before streaming) if the columns cannot be written.
+
+    A result with a column of ObsCore publisher DIDs gets a DataLink service descriptor (at
+    `service_url`), so that TOPCAT and pyvo find the links of every row.
+    """
     infos = [
         votable.Info("QUERY", request.query),
         votable.Info("standardID", "ivo://ivoa.net/std/TAP"),
         votable.Info("request_date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
     ]
     output, source = request.output, result.source
+    descriptor = datalink_descriptor(compiled, service_url)
     try:
         if isinstance(source, CopiedRows):  # only formats with a copy_writer ask for COPY
             assert output.copy_writer is not None
-            return output.copy_writer(compiled.columns, source, infos=infos)
-        return output.writer(compiled.columns, source, infos=infos)
+            return output.copy_writer(compiled.columns, source, infos=infos, descriptor=descriptor)
+        return output.writer(compiled.columns, source, infos=infos, descriptor=descriptor)
     except votable.UnsupportedColumn as exc:
         result.close()
         raise ServiceError(f"cannot write this result: {exc}") from exc
+
+
+#: The utype of ObsCore's obs_publisher_did: the IDs DataLink resolves.
+PUBLISHER_DID = "obscore:curation.publisherdid"
+
+
+def datalink_descriptor(compiled: Compiled, service_url: str | None) -> votable.Descriptor | None:
+    """The descriptor for the first column holding publisher DIDs, if there is one."""
+    if service_url is None:
+        return None
+    for index, column in enumerate(compiled.columns):
+        if (column.utype or "").lower() == PUBLISHER_DID:
+            field_id = "datalink_id"
+            return votable.Descriptor(index, field_id, descriptor(service_url, field_id))
+    return None
 
 
 def content_type(request: TapRequest) -> str:

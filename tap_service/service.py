@@ -30,6 +30,7 @@ from lcdb import migrate
 from lcdb.db import create_engine
 from obscore.model import SERVICE_URL_SETTING
 from tap_service import handlers
+from tap_service.datalink import routes as datalink
 from tap_service.dialect import Dialect
 from tap_service.endpoints import TAP, Capability, Endpoint, Resource, one
 from tap_service.errors import ServiceUnavailable
@@ -43,6 +44,7 @@ from tap_service.uws.changes import Changes
 from tap_service.uws.runner import Runner
 
 VOSI = "ivo://ivoa.net/std/VOSI"
+DATALINK = "ivo://ivoa.net/std/DataLink#links-1.1"
 
 
 def tap_endpoints() -> tuple[Endpoint, ...]:
@@ -68,6 +70,12 @@ def tap_endpoints() -> tuple[Endpoint, ...]:
             (Resource("", handlers.tables), Resource("/{name:path}", handlers.table)),
             Capability(f"{VOSI}#tables-1.1", version="1.1"),
             title="the published tables and columns (VOSI)",
+        ),
+        Endpoint(
+            "/datalink",
+            datalink.RESOURCES,
+            Capability(DATALINK),
+            title="the data behind each ObsCore row: lightcurves, frames, previews (DataLink)",
         ),
         Endpoint(
             "/examples",
@@ -197,6 +205,7 @@ class Service:
             timeout=timeout,
             batch_size=self.settings.batch_size,
             setup=(_session_setting(SERVICE_URL_SETTING, url),) if url else (),
+            service_url=url,
         )
 
 

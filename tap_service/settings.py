@@ -104,6 +104,19 @@ class Settings:
         help="seconds from a job's creation to its destruction",
         parse=float,
     )
+    data_root: Path | None = option(
+        None,
+        env="LCDB_DATA_ROOT",
+        help="directory holding the archive's files: frames' file_path is read below it for "
+        "DataLink downloads (default: none, frames are not downloadable)",
+        parse=_path,
+    )
+    preview_dir: Path | None = option(
+        None,
+        env="LCDB_PREVIEW_DIR",
+        help="where DataLink preview plots are cached (default: previews/ under LCDB_HOME)",
+        parse=_path,
+    )
     #: Rows fetched from the database per round trip while streaming.
     batch_size: int = 10_000
     #: The longest a UWS WAIT request blocks (clients and proxies time out beyond ~60 s).
@@ -129,6 +142,11 @@ class Settings:
             value = getattr(self, name)
             if (value <= 0) if least is None else (value < least):
                 raise DatabaseConfigError(f"{env[name]} must be {what}")
+
+    @property
+    def previews_directory(self) -> Path:
+        """Where preview plots are cached (`preview_dir`, else `previews/` under LCDB_HOME)."""
+        return self.preview_dir if self.preview_dir is not None else self.database.home / "previews"
 
     @property
     def jobs_directory(self) -> Path:

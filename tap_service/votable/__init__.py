@@ -7,7 +7,13 @@ an iterator of ``bytes`` chunks; `tap_service.formats` maps RESPONSEFORMAT value
 from __future__ import annotations
 
 from tap_service.votable.delimited import write_csv, write_tsv
-from tap_service.votable.document import CooSys, Serialization, TimeSys, error_document
+from tap_service.votable.document import (
+    CooSys,
+    Descriptor,
+    Serialization,
+    TimeSys,
+    error_document,
+)
 from tap_service.votable.fields import Info
 from tap_service.votable.pgcopy import CopyRows, CopySource, describe_types, transcodable
 from tap_service.votable.shapes import UnsupportedColumn
@@ -25,6 +31,7 @@ __all__ = [
     "CooSys",
     "CopyRows",
     "CopySource",
+    "Descriptor",
     "Info",
     "Row",
     "RowSource",

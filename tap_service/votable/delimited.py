@@ -18,7 +18,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from adql import OutputColumn
-from tap_service.votable.document import CooSys, InfoLike, TimeSys
+from tap_service.votable.document import CooSys, Descriptor, InfoLike, TimeSys
 from tap_service.votable.shapes import Shape, shape_of
 from tap_service.votable.source import RowSource
 from tap_service.votable.texts import cell_texts
@@ -32,6 +32,7 @@ def write_csv(
     *,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
+    descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     """RFC 4180 CSV with a header line of column names (`text/csv;header=present`)."""
     return _rows(columns, source, _csv_lines)
@@ -43,6 +44,7 @@ def write_tsv(
     *,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
+    descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     """Tab-separated values with a header line; no TAB or newline inside any value."""
     return _rows(columns, source, _tsv_lines)

@@ -62,6 +62,17 @@ class TimeSys:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """A service descriptor (DataLink §4): a ``RESOURCE type="meta"`` after the results whose
+    input PARAM refers (``ref``) to the FIELD of column `column`, which gets ID `field_id`.
+    TOPCAT and pyvo use it to find the links of each row from the row's value."""
+
+    column: int
+    field_id: str
+    resource: str
+
+
 def _empty_element(tag: str, **attributes: str | None) -> str:
     text = "".join(f" {k}={xml_attr(v)}" for k, v in attributes.items() if v is not None)
     return f"<{tag}{text}/>"
@@ -72,6 +83,7 @@ def head(
     serialization: Serialization,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
+    descriptor: Descriptor | None = None,
 ) -> str:
     """Everything before the first row, ending inside the DATA element."""
     parts = [
@@ -84,7 +96,11 @@ def head(
     parts += [info_element(info) + "\n" for info in infos]
     parts += [system.element() + "\n" for system in systems]
     parts.append("<TABLE>\n")
-    parts += [field_element(column) + "\n" for column in columns]
+    referred = None if descriptor is None else descriptor.column
+    parts += [
+        field_element(column, descriptor.field_id if i == referred and descriptor else None) + "\n"
+        for i, column in enumerate(columns)
+    ]
     if serialization is Serialization.BINARY2:
         parts.append('<DATA><BINARY2><STREAM encoding="base64">\n')
     else:
@@ -98,14 +114,16 @@ def data_end(serialization: Serialization) -> str:
     return "</TABLEDATA></DATA>\n</TABLE>\n"
 
 
-def tail(*, overflow: bool, error: str | None = None) -> str:
-    """After `</TABLE>`: the final status if it is not OK, then the closing tags."""
+def tail(*, overflow: bool, error: str | None = None, descriptor: Descriptor | None = None) -> str:
+    """After `</TABLE>`: the final status if it is not OK, then the closing tags (and the
+    service descriptor's RESOURCE, a sibling of the results)."""
     status = ""
     if error is not None:
         status = info_element(Info("QUERY_STATUS", "ERROR", error)) + "\n"
     elif overflow:
         status = info_element(Info("QUERY_STATUS", "OVERFLOW")) + "\n"
-    return status + "</RESOURCE>\n</VOTABLE>\n"
+    resource = "" if descriptor is None else descriptor.resource
+    return status + "</RESOURCE>\n" + resource + "</VOTABLE>\n"
 
 
 def error_document(message: str, infos: Iterable[InfoLike] = ()) -> bytes:

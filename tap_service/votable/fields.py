@@ -40,13 +40,16 @@ def xml_attr(text: str) -> str:
     return quoteattr(text.translate(_ILLEGAL_XML), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def field_element(column: OutputColumn) -> str:
-    """The FIELD element for `column`; absent attributes are omitted, never written empty."""
+def field_element(column: OutputColumn, field_id: str | None = None) -> str:
+    """The FIELD element for `column`; absent attributes are omitted, never written empty.
+    `field_id` is its XML ID, for a service descriptor's PARAM to refer to."""
     attributes = "".join(
         f" {key}={xml_attr(value)}"
         for key in FIELD_ATTRIBUTES
         if (value := getattr(column, key)) is not None and value != ""
     )
+    if field_id is not None:
+        attributes = f" ID={xml_attr(field_id)}" + attributes
     if not column.description:
         return f"<FIELD{attributes}/>"
     return f"<FIELD{attributes}><DESCRIPTION>{xml_text(column.description)}</DESCRIPTION></FIELD>"

@@ -18,6 +18,7 @@ from adql import OutputColumn
 from tap_service.votable.binary2 import Base64Lines, Binary2Encoder
 from tap_service.votable.document import (
     CooSys,
+    Descriptor,
     InfoLike,
     Serialization,
     TimeSys,
@@ -41,6 +42,7 @@ def write_votable(
     serialization: Serialization = Serialization.BINARY2,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
+    descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     """The VOTable 1.4 document of `source`'s rows as `bytes` chunks."""
     encoder: Binary2Encoder | TabledataEncoder
@@ -48,8 +50,8 @@ def write_votable(
         encoder = TabledataEncoder(columns)  # raises UnsupportedColumn now, before any byte
     else:
         encoder = Binary2Encoder(columns)
-    start = head(columns, serialization, tuple(infos), tuple(systems)).encode("utf-8")
-    return _chunks(start, encoder, source.batches(), source, serialization)
+    start = head(columns, serialization, tuple(infos), tuple(systems), descriptor).encode("utf-8")
+    return _chunks(start, encoder, source.batches(), source, serialization, descriptor)
 
 
 def write_binary2(
@@ -58,9 +60,15 @@ def write_binary2(
     *,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
+    descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     return write_votable(
-        columns, source, serialization=Serialization.BINARY2, infos=infos, systems=systems
+        columns,
+        source,
+        serialization=Serialization.BINARY2,
+        infos=infos,
+        systems=systems,
+        descriptor=descriptor,
     )
 
 
@@ -70,9 +78,15 @@ def write_tabledata(
     *,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
+    descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     return write_votable(
-        columns, source, serialization=Serialization.TABLEDATA, infos=infos, systems=systems
+        columns,
+        source,
+        serialization=Serialization.TABLEDATA,
+        infos=infos,
+        systems=systems,
+        descriptor=descriptor,
     )
 
 
@@ -82,12 +96,15 @@ def transcode_binary2(
     *,
     infos: Iterable[InfoLike] = (),
     systems: Iterable[CooSys | TimeSys] = (),
+    descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     """The BINARY2 document of raw COPY BINARY tuples, whose types the caller checked with
     `pgcopy.transcodable` (the same bytes `write_binary2` writes for the same rows)."""
     encoder = CopyTranscoder(columns, source.pg_types)
-    start = head(columns, Serialization.BINARY2, tuple(infos), tuple(systems)).encode("utf-8")
-    return _chunks(start, encoder, source.copy_batches(), source, Serialization.BINARY2)
+    start = head(columns, Serialization.BINARY2, tuple(infos), tuple(systems), descriptor).encode(
+        "utf-8"
+    )
+    return _chunks(start, encoder, source.copy_batches(), source, Serialization.BINARY2, descriptor)
 
 
 def _chunks(
@@ -96,6 +113,7 @@ def _chunks(
     batches: Iterator[Sequence[Any]],
     source: RowSource | CopySource,
     serialization: Serialization,
+    descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     yield start
     base64 = Base64Lines()
@@ -117,7 +135,7 @@ def _chunks(
             close()  # releases the cursor also when the client went away
     end = base64.finish() + data_end(serialization).encode("utf-8")
     overflow = False if error is not None else bool(source.overflow)
-    yield end + tail(overflow=overflow, error=error).encode("utf-8")
+    yield end + tail(overflow=overflow, error=error, descriptor=descriptor).encode("utf-8")
 
 
 def error_message(exc: BaseException) -> str:
