@@ -57,16 +57,24 @@ def write(
 
 #: The utype of ObsCore's obs_publisher_did: the IDs DataLink resolves.
 PUBLISHER_DID = "obscore:curation.publisherdid"
+#: The UCD of lcdb.dataset.id (a lightcurve's own identifier), which /datalink/dataset takes.
+DATASET_ID = "meta.id;meta.dataset;meta.main"
 
 
 def datalink_descriptor(compiled: Compiled, service_url: str | None) -> votable.Descriptor | None:
-    """The descriptor for the first column holding publisher DIDs, if there is one."""
+    """The descriptor for the first column holding publisher DIDs or else lightcurve ids (the
+    dataset table's), if there is one."""
     if service_url is None:
         return None
-    for index, column in enumerate(compiled.columns):
+    field_id = "datalink_id"
+    columns = compiled.columns
+    for index, column in enumerate(columns):
         if (column.utype or "").lower() == PUBLISHER_DID:
-            field_id = "datalink_id"
             return votable.Descriptor(index, field_id, descriptor(service_url, field_id))
+    for index, column in enumerate(columns):
+        if column.ucd == DATASET_ID and column.datatype in ("int", "long"):
+            resource = descriptor(service_url, field_id, path="/datalink/dataset")
+            return votable.Descriptor(index, field_id, resource)
     return None
 
 

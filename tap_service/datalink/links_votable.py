@@ -36,7 +36,11 @@ COLUMNS = (
 _FIELDS = ("id", *(name for name, *_ in COLUMNS[1:]))
 
 
-def links_document(links: Links, base: str, *, overflow: bool = False) -> bytes:
+def links_document(
+    links: Links, base: str, *, overflow: bool = False, id_datatype: str = "char"
+) -> bytes:
+    """The document; `id_datatype` "long" for IDs that are lcdb.dataset ids (/datalink/dataset),
+    so that a client matching rows to the IDs it sent (pyvo's iter_datalinks) finds them."""
     parts = [
         XML_DECLARATION,
         VOTABLE_OPEN,
@@ -46,6 +50,8 @@ def links_document(links: Links, base: str, *, overflow: bool = False) -> bytes:
         "<TABLE>\n",
     ]
     for name, datatype, ucd, unit, description in COLUMNS:
+        if name == "ID":
+            datatype = id_datatype
         size = ' arraysize="*"' if datatype == "char" else ""
         units = f' unit="{unit}"' if unit else ""
         parts.append(
@@ -96,15 +102,16 @@ def _cutout(cutout: Cutout, base: str) -> str:
     )
 
 
-def descriptor(base: str, ref: str) -> str:
+def descriptor(base: str, ref: str, path: str = "/datalink") -> str:
     """The DataLink service descriptor a TAP result carries when one of its columns (FIELD ID
-    `ref`) holds publisher DIDs: TOPCAT and pyvo then find each row's links."""
+    `ref`) holds publisher DIDs (or, with `path` /datalink/dataset, lcdb.dataset ids): TOPCAT
+    and pyvo then find each row's links."""
     return "".join(
         (
             '<RESOURCE type="meta" utype="adhoc:service" ID="datalink">\n',
             f'<PARAM name="standardID" datatype="char" arraysize="*" value="{LINKS_STANDARD}"/>\n',
             f'<PARAM name="accessURL" datatype="char" arraysize="*" '
-            f"value={xml_attr(base + '/datalink')}/>\n",
+            f"value={xml_attr(base + path)}/>\n",
             '<GROUP name="inputParams">\n',
             f'<PARAM name="ID" datatype="char" arraysize="*" ucd="meta.id;meta.main" value="" '
             f"ref={xml_attr(ref)}/>\n",

@@ -62,6 +62,34 @@ def resolve(connection: sa.Connection, dids: Sequence[str]) -> list[Product | Un
     return list(_each(dids, found))
 
 
+def resolve_datasets(connection: sa.Connection, ids: Sequence[str]) -> list[Product | Unresolved]:
+    """Each lcdb.dataset id's product, for results of the dataset table (whose descriptor sends
+    ``lcdb.dataset.id`` values): the same products as their ObsCore DIDs name, in order."""
+    numbers = {text: int(text) for text in ids if text.strip().isdigit()}
+    found: dict[int, Product] = {}
+    if numbers:
+        rows = connection.execute(
+            sa.text(
+                "SELECT obs_publisher_did, lcdb_table, lcdb_id, obs_id, dataproduct_type, "
+                "access_estsize, t_min, t_max FROM ivoa.obscore_rows "
+                "WHERE lcdb_table = 'dataset' AND lcdb_id = ANY(:ids)"
+            ),
+            {"ids": list(numbers.values())},
+        )
+        found = {row[2]: Product(*row) for row in rows}
+    result: list[Product | Unresolved] = []
+    for text in ids:
+        if text not in numbers:
+            result.append(Unresolved(text, "UsageFault", f"{text!r} is not a dataset id"))
+        elif numbers[text] in found:
+            result.append(found[numbers[text]])
+        else:
+            result.append(
+                Unresolved(text, "NotFoundFault", f"no lightcurve with lcdb.dataset.id {text}")
+            )
+    return result
+
+
 def _each(dids: Iterable[str], found: dict[str, Product]) -> Iterable[Product | Unresolved]:
     for did in dids:
         if not well_formed(did):

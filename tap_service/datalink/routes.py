@@ -14,6 +14,7 @@ import hashlib
 import math
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from tap_service.datalink import documents, preview
 from tap_service.datalink.lightcurve import Lightcurve, load_lightcurve
 from tap_service.datalink.links import FITS, LIGHTCURVE_FORMATS, frame_file, links
 from tap_service.datalink.links_votable import links_document
-from tap_service.datalink.products import Product, Unresolved, resolve
+from tap_service.datalink.products import Product, Unresolved, resolve, resolve_datasets
 from tap_service.endpoints import Resource
 from tap_service.errors import BadParameter, NotFound
 from tap_service.params import collect, single
@@ -72,6 +73,31 @@ async def links_endpoint(request: Request) -> Response:
             products = resolve(connection, ids[:MAX_IDS])
             found = links(connection, base, products, service.settings.data_root)
         return links_document(found, base, overflow=overflow)
+
+    return Response(await run_in_threadpool(answer), media_type=LINKS_CONTENT_TYPE)
+
+
+async def dataset_links_endpoint(request: Request) -> Response:
+    """The links of lightcurves named by their lcdb.dataset.id (what the descriptor of a
+    dataset-table result sends); the rows keep the ids asked for in their ID column."""
+    params = await _params(request)
+    ids = [value.strip() for value in params.get("ID", []) if value.strip()]
+    bad = [value for value in ids if not value.isdigit()]
+    if bad:
+        raise BadParameter(f"ID={bad[0]!r}: /datalink/dataset takes lcdb.dataset ids (integers)")
+    overflow = len(ids) > MAX_IDS
+    service = service_of(request)
+    base = base_url(request)
+
+    def answer() -> bytes:
+        with service.engine.connect() as connection:
+            products = resolve_datasets(connection, ids[:MAX_IDS])
+            found = links(connection, base, products, service.settings.data_root)
+        asked = {p.did: i for i, p in zip(ids, products, strict=False) if isinstance(p, Product)}
+        rows = tuple(replace(row, id=asked.get(row.id, row.id)) for row in found.rows)
+        return links_document(
+            replace(found, rows=rows), base, overflow=overflow, id_datatype="long"
+        )
 
     return Response(await run_in_threadpool(answer), media_type=LINKS_CONTENT_TYPE)
 
@@ -215,6 +241,7 @@ async def frame_endpoint(request: Request) -> Response:
 
 RESOURCES = (
     Resource("", links_endpoint, ("GET", "POST")),
+    Resource("/dataset", dataset_links_endpoint, ("GET", "POST")),
     Resource("/lightcurve", lightcurve_endpoint, ("GET", "POST")),
     Resource("/preview", preview_endpoint),
     Resource("/frame", frame_endpoint),

@@ -337,3 +337,31 @@ def test_capabilities_list_the_datalink_endpoint(obscore_client: TestClient) -> 
     text = obscore_client.get("/tap/capabilities").text
     assert 'standardID="ivo://ivoa.net/std/DataLink#links-1.1"' in text
     assert "http://testserver/tap/datalink</accessURL>" in text
+
+
+def test_dataset_table_results_carry_a_descriptor_by_dataset_id(
+    obscore_live_url: str, obscore_archive: ObsCoreArchive
+) -> None:
+    service = pyvo.dal.TAPService(obscore_live_url)
+    result = service.search("SELECT id, processing_method_id FROM lcdb.dataset ORDER BY id")
+    (descriptor,) = [r for r in result.votable.resources if r.type == "meta"]
+    access = [p.value for p in descriptor.params if p.name == "accessURL"]
+    assert access == [obscore_live_url + "/datalink/dataset"]
+    semantics = []
+    for row, links in zip(result, result.iter_datalinks(), strict=True):
+        assert {int(r["ID"]) for r in links} == {int(row["id"])}  # the id asked for
+        semantics.append({r.semantics for r in links})
+    assert len(semantics) == 2
+    assert all({"#this", "#preview", "#cutout"} <= s for s in semantics)
+    assert "#derivation" in semantics[0] and "#progenitor" in semantics[1]
+
+
+def test_dataset_links_report_unknown_ids(obscore_client: TestClient) -> None:
+    response = obscore_client.get("/tap/datalink/dataset", params=[("ID", "999999")])
+    table = votable_parse(io.BytesIO(response.content)).get_first_table()
+    rows = table.to_table(use_names_over_ids=True)
+    assert list(rows["ID"]) == [999999]
+    assert str(rows["error_message"][0]).startswith("NotFoundFault: ")
+    response = obscore_client.get("/tap/datalink/dataset", params=[("ID", "x")])
+    assert response.status_code == 400
+    assert "takes lcdb.dataset ids" in response.text
