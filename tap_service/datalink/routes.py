@@ -124,9 +124,14 @@ def _lightcurve(connection: sa.Connection, params: dict[str, list[str]]) -> Ligh
     return found
 
 
-def _format(params: dict[str, list[str]]) -> str:
+def _format(params: dict[str, list[str]], accept: str | None = None) -> str:
+    """RESPONSEFORMAT, else the first type of the Accept header that we write, else VOTable."""
     requested = single(params, "RESPONSEFORMAT")
     if requested is None:
+        for offered in (accept or "").split(","):
+            bare = offered.split(";", 1)[0].strip().lower()
+            if bare in _BY_MIME:
+                return _BY_MIME[bare]
         return "votable"
     text = requested.strip().lower().replace(" ", "")
     if text in _LIGHTCURVE_TYPES:
@@ -161,7 +166,7 @@ def _time(params: dict[str, list[str]]) -> tuple[float, float] | None:
 
 async def lightcurve_endpoint(request: Request) -> Response:
     params = await _params(request)
-    name = _format(params)
+    name = _format(params, request.headers.get("accept"))
     interval = _time(params)
     service = service_of(request)
 

@@ -365,3 +365,25 @@ def test_dataset_links_report_unknown_ids(obscore_client: TestClient) -> None:
     response = obscore_client.get("/tap/datalink/dataset", params=[("ID", "x")])
     assert response.status_code == 400
     assert "takes lcdb.dataset ids" in response.text
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("application/fits", "application/fits"),
+        ("text/csv, */*;q=0.1", "text/csv"),
+        ("text/html, application/x-votable+xml;q=0.9", "application/x-votable+xml"),
+        (None, "application/x-votable+xml"),
+    ],
+)
+def test_the_lightcurve_format_follows_the_accept_header(
+    obscore_client: TestClient,
+    obscore_archive: ObsCoreArchive,
+    accept: str | None,
+    content_type: str,
+) -> None:
+    (pdc,) = dids(obscore_archive, "lcdb_table = 'dataset' AND calib_level = 3")
+    headers = {} if accept is None else {"Accept": accept}
+    response = obscore_client.get("/tap/datalink/lightcurve", params={"ID": pdc}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == content_type
