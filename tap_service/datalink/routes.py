@@ -14,6 +14,7 @@ import hashlib
 import math
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -55,6 +56,24 @@ async def _params(request: Request) -> dict[str, list[str]]:
 
 async def links_endpoint(request: Request) -> Response:
     params = await _params(request)
+    _check_links_format(params)
+    ids = [value for value in params.get("ID", []) if value.strip()]
+    return await _links_response(request, ids, resolve, id_datatype="char")
+
+
+async def dataset_links_endpoint(request: Request) -> Response:
+    """The links of lightcurves named by their lcdb.dataset.id (what the descriptor of a
+    dataset-table result sends); the rows keep the ids asked for in their ID column."""
+    params = await _params(request)
+    _check_links_format(params)
+    ids = [value.strip() for value in params.get("ID", []) if value.strip()]
+    bad = [value for value in ids if not value.isdigit()]
+    if bad:
+        raise BadParameter(f"ID={bad[0]!r}: /datalink/dataset takes lcdb.dataset ids (integers)")
+    return await _links_response(request, ids, resolve_datasets, id_datatype="long")
+
+
+def _check_links_format(params: dict[str, list[str]]) -> None:
     requested = single(params, "RESPONSEFORMAT")
     if requested is not None:
         bare = requested.split(";", 1)[0].strip().lower()
@@ -63,41 +82,28 @@ async def links_endpoint(request: Request) -> Response:
                 f"RESPONSEFORMAT={requested!r}: a links document is a VOTable "
                 "(RESPONSEFORMAT=votable or application/x-votable+xml)"
             )
-    ids = [value for value in params.get("ID", []) if value.strip()]
+
+
+Resolver = Callable[[sa.Connection, Sequence[str]], list[Product | Unresolved]]
+
+
+async def _links_response(
+    request: Request, ids: list[str], resolver: Resolver, *, id_datatype: str
+) -> Response:
+    """The links document of the first MAX_IDS `ids` (OVERFLOW beyond), each row's ID the
+    value asked for."""
     overflow = len(ids) > MAX_IDS
     service = service_of(request)
     base = base_url(request)
 
     def answer() -> bytes:
         with service.engine.connect() as connection:
-            products = resolve(connection, ids[:MAX_IDS])
-            found = links(connection, base, products, service.settings.data_root)
-        return links_document(found, base, overflow=overflow)
-
-    return Response(await run_in_threadpool(answer), media_type=LINKS_CONTENT_TYPE)
-
-
-async def dataset_links_endpoint(request: Request) -> Response:
-    """The links of lightcurves named by their lcdb.dataset.id (what the descriptor of a
-    dataset-table result sends); the rows keep the ids asked for in their ID column."""
-    params = await _params(request)
-    ids = [value.strip() for value in params.get("ID", []) if value.strip()]
-    bad = [value for value in ids if not value.isdigit()]
-    if bad:
-        raise BadParameter(f"ID={bad[0]!r}: /datalink/dataset takes lcdb.dataset ids (integers)")
-    overflow = len(ids) > MAX_IDS
-    service = service_of(request)
-    base = base_url(request)
-
-    def answer() -> bytes:
-        with service.engine.connect() as connection:
-            products = resolve_datasets(connection, ids[:MAX_IDS])
+            products = resolver(connection, ids[:MAX_IDS])
             found = links(connection, base, products, service.settings.data_root)
         asked = {p.did: i for i, p in zip(ids, products, strict=False) if isinstance(p, Product)}
         rows = tuple(replace(row, id=asked.get(row.id, row.id)) for row in found.rows)
-        return links_document(
-            replace(found, rows=rows), base, overflow=overflow, id_datatype="long"
-        )
+        document = replace(found, rows=rows)
+        return links_document(document, base, overflow=overflow, id_datatype=id_datatype)
 
     return Response(await run_in_threadpool(answer), media_type=LINKS_CONTENT_TYPE)
 

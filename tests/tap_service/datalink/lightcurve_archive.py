@@ -29,6 +29,7 @@ from lcdb.demo.signals import star_model
 from lcdb.demo.sky import Placement, Star
 from lcdb.demo.synthetic import simulate_qlp
 from lcdb.ingest.run import ingest_lightcurves
+from tap_service.datalink.lightcurve import Lightcurve, load_lightcurve
 from tests.real_files import fetched
 
 SPOC_TIC = 358108509
@@ -107,3 +108,11 @@ def lightkurve() -> ModuleType:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return importlib.import_module("lightkurve")
+
+
+def load(archive: Archive, tic: int, source: str, processing: str | None) -> Lightcurve:
+    """The lightcurve of TIC `tic` by photometric source and processing, as the service loads it."""
+    with archive.connection() as conn:
+        found = load_lightcurve(conn, archive.dataset(tic, source, processing))
+    assert found is not None
+    return found

@@ -10,7 +10,6 @@ import dataclasses
 import io
 import subprocess
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,6 @@ from tap_service.datalink.documents import (
     to_votable,
 )
 from tap_service.datalink.lightcurve import Lightcurve, load_lightcurve
-from tests.conftest import PgServer
 from tests.tap_service.datalink.lightcurve_archive import (
     QLP,
     QLP_TIC,
@@ -41,7 +39,6 @@ from tests.tap_service.datalink.lightcurve_archive import (
     Archive,
     file_columns,
     lightkurve,
-    load_archive,
 )
 
 SPOC_PDC = (SPOC_TIC, SPOC, "PDC")
@@ -53,15 +50,6 @@ EVERY = [SPOC_PDC, SPOC_RAW, QLP_KSPSAP, QLP_RAW, QLP_SMALL]
 NAMES = ["spoc-pdc", "spoc-raw", "qlp-kspsap", "qlp-raw", "qlp-small"]
 #: votlint remarks that are expected and harmless (none so far).
 TOLERATED: tuple[str, ...] = ()
-
-
-@pytest.fixture(scope="module")
-def archive(
-    pg_server: PgServer, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Archive]:
-    url = pg_server.create_database(template=migrated_template)
-    yield load_archive(url, tmp_path_factory.mktemp("documents"))
-    pg_server.drop_database(url)
 
 
 @pytest.fixture(scope="module")

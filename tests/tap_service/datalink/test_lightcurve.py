@@ -3,7 +3,6 @@ pipeline's own quality flags; missing times and flags; time cutouts (SODA TIME, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from tap_service.datalink.lightcurve import (
     decode_array,
     load_lightcurve,
 )
-from tests.conftest import PgServer
 from tests.tap_service.datalink.lightcurve_archive import (
     QLP,
     QLP_TIC,
@@ -28,24 +26,8 @@ from tests.tap_service.datalink.lightcurve_archive import (
     SPOC_TIC,
     Archive,
     file_columns,
-    load_archive,
+    load,
 )
-
-
-@pytest.fixture(scope="module")
-def archive(
-    pg_server: PgServer, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Archive]:
-    url = pg_server.create_database(template=migrated_template)
-    yield load_archive(url, tmp_path_factory.mktemp("lightcurves"))
-    pg_server.drop_database(url)
-
-
-def load(archive: Archive, tic: int, source: str, processing: str | None) -> Lightcurve:
-    with archive.connection() as conn:
-        found = load_lightcurve(conn, archive.dataset(tic, source, processing))
-    assert found is not None
-    return found
 
 
 @pytest.mark.parametrize(

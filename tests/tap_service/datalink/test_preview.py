@@ -4,42 +4,24 @@ cutout, and for a lightcurve without flags."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from matplotlib import image
 
 from tap_service.datalink.documents import cut
-from tap_service.datalink.lightcurve import Lightcurve, load_lightcurve
+from tap_service.datalink.lightcurve import load_lightcurve
 from tap_service.datalink.preview import HEIGHT, WIDTH, render_png
-from tests.conftest import PgServer
 from tests.tap_service.datalink.lightcurve_archive import (
     QLP,
     QLP_TIC,
     SPOC,
     SPOC_TIC,
     Archive,
-    load_archive,
+    load,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def archive(
-    pg_server: PgServer, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Archive]:
-    url = pg_server.create_database(template=migrated_template)
-    yield load_archive(url, tmp_path_factory.mktemp("previews"))
-    pg_server.drop_database(url)
-
-
-def load(archive: Archive, tic: int, source: str, processing: str | None) -> Lightcurve:
-    with archive.connection() as conn:
-        found = load_lightcurve(conn, archive.dataset(tic, source, processing))
-    assert found is not None
-    return found
 
 
 def pixels(png: bytes) -> np.ndarray:
