@@ -1,10 +1,12 @@
 """ObsCore refresh at a million rows, and a position + time ObsCore query over HTTP.
 
     python bench/obscore_refresh.py [--rows 1000000] [--repeat 50] [--no-profile]
+        [--profile-rows 200000] [--analyze-dimensions] [--explain]
 
-Not a test. Targets (the ObsCore issue): a full refresh of 1,000,000 derived rows under 60 s;
-an incremental refresh after adding 1,000 datasets under 2 s; a position + time ObsCore query
-over HTTP under 20 ms median on the million rows.
+Not a test (about 13 minutes at the default million rows; --rows 20000 takes 15 s). Targets
+(the ObsCore issue): a full refresh of 1,000,000 derived rows under 60 s; an incremental refresh
+after adding 1,000 datasets under 2 s; a position + time ObsCore query over HTTP under 20 ms
+median on the million rows.
 
 The archive is synthetic and made in SQL (INSERT ... SELECT generate_series, no ORM), in a
 throw-away embedded PostgreSQL at the latest schema: the TESS mission, the TIC, the instrument
@@ -15,33 +17,110 @@ seen in 3 sectors; per (target, sector) a QLP lightcurve (qlp-optimal-aperture, 
 with a matching target_specific_time row; and FFI frames (tess_ffi), 10% of the rows, spread
 over each CCD's sector, named like SPOC's (ffi/s0001/2018/206/3-3/tess2018206192942-s0001-3-3-
 0120-s_ffic.fits), with a 12 x 12 degree square footprint around the CCD's centre in DALI
-order. The arrays are SHORT: 50-200 values per lightcurve and as many times (spread over the
-sector, so t_min/t_max span a sector as real ones do), errors NULL: every row stays under the
-2 kB TOAST threshold, so the refresh reads no TOAST (real lightcurves have ~20,000 samples,
-see below).
+order, one per (sector, CCD) as a catalogue load gives (416 distinct). The arrays are SHORT:
+50-200 values per lightcurve (mean 125) and as many times (spread over the sector, so
+t_min/t_max span a sector as real ones do), errors NULL. Rows therefore stay under the 2 kB
+TOAST threshold: the arrays are in the heap (1.2 kB per dataset row), where a real archive's
+20,000-sample arrays are in TOAST and its heap rows are small, so seq scans of lcdb.dataset
+and target_specific_time read several times more pages here than in a real archive (the
+refresh reads no array since migration 0011, only the generated summary columns). After the
+load the source tables are VACUUM ANALYZEd, as autovacuum would; the small dimension tables
+(mission, mission_catalog, instrument, photometric_source, processing_method) are not, since
+autovacuum never analyses a table of fewer than 50 rows (--analyze-dimensions does).
 
 Measured, in this order:
 
 (a) the first full refresh (empty ObsCore), through obscore.refresh.refresh in one
-    transaction as `lcdb-tap obscore refresh --full` runs it, its statements timed one by one;
-    reference: CREATE TABLE AS of the same two derived SELECTs into an unindexed table;
+    transaction as `lcdb-tap obscore refresh --full` runs it, its statements timed one by one
+    (SQLAlchemy cursor events); reference: CREATE TABLE AS of the same two derived SELECTs into
+    an unindexed table;
 (b) a second full refresh, nothing changed (it writes nothing);
 (c) 1,000 datasets added (500 new (target, sector) slots: 500 QLP + 250 x SPOC raw/PDC), then
-    an incremental refresh;
-(d) over HTTP (`lcdb-tap serve` in a subprocess, one kept-alive httpx.Client, /tap/sync,
-    VOTable), medians over --repeat random positions of
+    an incremental refresh, and one more with nothing new;
+(d) over HTTP (`lcdb-tap serve` in a subprocess, one kept-alive httpx.Client, POST
+    /tap/sync), medians over --repeat random positions (uniform on the sphere) of
     SELECT TOP 100 obs_id, s_ra, s_dec, t_min FROM ivoa.obscore
     WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), s_region) AND t_min < X AND t_max > Y
     (a one-day window inside the 26 sectors) and of a 0.5 degree cone on s_ra/s_dec;
     reference: the compiled SQL of the same queries through psycopg (the database floor);
-(e) unless --no-profile: where the refresh's time goes: each ObsCore index's cost (rows
-    inserted into an unindexed copy of obscore_rows with only that index, minus the copy
-    without), and geo_region_box (the region GiST's key: parses the STC-S text) alone.
+(e) unless --no-profile: each ObsCore index's cost (a random subset of the derived rows, in
+    the derived order, inserted into an unindexed copy of obscore_rows with only that index,
+    minus the copy without), a 2-D lon/lat box GiST for comparison, each index key
+    expression alone, and the ANALYZE a refresh ends with;
 
 and the row counts and pg_total_relation_size of the source tables and of ivoa.obscore_rows.
 
-Results (2 cores, shared machine; embedded PostgreSQL 18 with its defaults: shared_buffers
-128 MB, work_mem 4 MB, jit on; run of 2026-xx-xx) -- see the end of this docstring.
+Results at the default 1,000,000 rows (2 cores, shared machine, embedded PostgreSQL 18.6 with
+its defaults: shared_buffers 128 MB, work_mem 4 MB, jit on; schema at migration 0011 with
+s_region_shape; 2026-12-03). Sources: lcdb.dataset 900,000 rows / 1,071 MB, lcdb.target
+150,000 / 40 MB, lcdb.fits_frame 100,000 / 77 MB, lcdb.target_specific_time 675,000 / 781 MB;
+ivoa.obscore_rows afterwards 1,001,000 rows / 1,499 MB (1.6 kB per row with its 11 indexes).
+
+    (a) first full refresh       61.7 s  (16,200 rows/s; 10.3x CREATE TABLE AS, 6.0 s)
+            derive lightcurves 7.4 s, frames 1.0 s, upsert 51.9 s, ANALYZE 1.0 s
+    (b) unchanged full refresh   14.2 s  (0.23x the first; derive 8.4 s, delete 1.5 s,
+                                          upsert that writes nothing 4.0 s)
+    (c) incremental, +1,000      5.81 s  (derive lightcurves 2.41 s, frames 0.17 s, delete
+                                          of rows whose source is gone 1.19 s, upsert 0.05 s,
+                                          ANALYZE 1.98 s); with nothing new 3.56 s
+    (d) position + time, HTTP    6.5 ms median (p90 22.5), database 2.4 ms: 2.7x;
+                                          0.6 rows per query
+        cone 0.5 deg, HTTP       4.1 ms median (p90 5.1), database 0.5 ms: 7.9x; 20 rows
+
+With --analyze-dimensions (a busier moment: the CREATE TABLE AS reference took 10.3 s, not
+6.0): (a) 72.6 s (7.0x the reference), (b) 13.5 s, (c) 5.59 s (derive lightcurves 1.76 s
+instead of 2.41; delete 1.36 s, ANALYZE 2.29 s), nothing new 3.10 s; (d) 7.0 ms median over
+HTTP, 2.6 ms in the database (p90 30.6 / 22.7 ms: the p90 of the position query moves with
+the machine's load, its median does not).
+
+An earlier run (same archive, before 132c3dc stored s_region_shape and 4d1ce2e/18ea508
+computed each footprint once): 178.9 s for (a), 60.9 s for (b), 6.7 s for (c); the region
+GiST then parsed the STC-S text per row (geo_region_box, 100 us a row) and the frames'
+shapes were computed per joined row (43.5 s). Run-to-run noise on this machine is about
++-10% (a: 57.3 s, 61.7 s, 68.2 s in three runs).
+
+Verdict: the query target is met with room (6.5 ms); the full refresh is at the 60 s target,
+not under it; the incremental one misses 2 s by 3x.
+
+Where the time goes. (a): 52 of 62 s are the upsert, and of that nearly all is one index, the
+cube GiST ix_obscore_rows_region: (e) gives 37.6 us a row for it against 1-5 us for each of
+the ten btrees (12.4 s for all 11 on 200,000 rows, 7.5 s of it the GiST; the bare insert
+0.68 s); its key, geo_shape_box(s_region_shape), costs only 6.8 us a row (STC-S parsing,
+geo_region, would be 12.4). Measured by hand on the same million rows in derived order:
+unindexed insert 3.5 s; with the cube GiST alone 52.1 s; cube GiST on a precomputed cube
+column, no expression at all, 31.1 s (index 389 MB); lightcurve circles alone 11.6 s
+(93 MB) and frames alone 1.9 s (25 MB), but frames after circles add 12 s and 184 MB (10 s
+and 146 MB with every frame box made distinct, so not the duplicates), and frames first then
+circles take 42 s (571 MB): contrib cube's Guttman picksplit copes badly with 12-degree boxes
+among 0.02-degree ones.
+The built-in 2-D box_ops (double-sorting split) on lon/lat boxes of about the same extent:
+5.7 s for the million (2.2 us a row; 78 MB against 241 MB), and the position + time
+prefilter through it 1.32 ms median against 1.06 ms through the cube GiST (50 positions).
+(c): the incremental refresh is proportional to the archive, not to what is new: the derive
+joins all 900,000 datasets before the NOT EXISTS anti-join drops them (2.4 s); the delete
+of gone rows seq-scans the 1.5 GB obscore_rows (1.2 s); ANALYZE runs after any write (1-2 s,
+of which the expression indexes' statistics are 30%).
+
+Proposals (not applied; measured by hand on the million rows, statement by statement, in
+transactions rolled back):
+* obscore/refresh.py, incremental: find the new ids first (anti-join of pk_dataset and
+  uq_obscore_rows_source, index-only: 0.26 s) into a temporary table and derive by joining
+  it: 1.06 s instead of 1.34 s, and 0.28 s instead of 0.79 s once the dimension tables are
+  analysed (see the next point). The gone rows likewise: their ids by an anti-join of the id
+  indexes into a temporary table, then DELETE ... USING it: 0.33 s instead of 1.07 s.
+* ANALYZE the dimension tables (a few ms; the refresh or ingest's ensure_dimensions could):
+  unanalysed, the planner takes mission_catalog and instrument for hundreds of rows and
+  misjudges the derive's joins (incremental derive 1.34 s -> 0.79 s as it is).
+* ANALYZE obscore_rows only when the refresh wrote or deleted a sizeable part of it (e.g. 10%
+  of reltuples, autovacuum_analyze_scale_factor's own default; autovacuum does the rest):
+  saves 1-2 s per load; analysing the columns only saves 30% (1.74 -> 1.21 s).
+  Together: incremental refresh of 1,000 datasets ~0.75 s (0.28 + 0.08 frames + 0.33 + 0.05
+  upsert; ~1.5 s with the dimension tables unanalysed) against 3.6-5.8 s.
+* The region index (adql/ + a migration, not refresh.py): a GiST on a 2-D (lon, lat) box
+  (box_ops; a region crossing RA 0 or holding a pole widened to all longitudes, so the box
+  stays a superset) instead of the 3-D cube: 2.2 instead of ~50 us a row to insert, a third
+  of the size, the same query prefilter cost. The first full refresh would take about 20 s
+  (an estimate: today's 62 s less the cube GiST's ~45 s plus the box's ~2 s).
 """
 
 from __future__ import annotations
@@ -263,7 +342,16 @@ ORDER BY n.sector, n.camera, n.ccd, n.i
 SOURCES = ("dataset", "target", "fits_frame", "target_specific_time", "observation")
 
 
-def build(url: str, plan: Plan) -> None:
+DIMENSION_TABLES = (
+    "mission",
+    "mission_catalog",
+    "instrument",
+    "photometric_source",
+    "processing_method",
+)
+
+
+def build(url: str, plan: Plan, *, analyze_dimensions: bool = False) -> None:
     with psycopg.connect(libpq(url), autocommit=True) as conn:
         conn.execute("SELECT setseed(0.42)")
         conn.execute("CREATE SCHEMA bench")
@@ -279,9 +367,17 @@ def build(url: str, plan: Plan) -> None:
             conn.execute(FRAMES, {"frames": plan.frames})
         print(f"  {plan.frames:,} FFI frames in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
+        # what autovacuum does after such loads; it never analyses the dimension tables (fewer
+        # rows than autovacuum_analyze_threshold), so by default neither does this
         for table in SOURCES:
             conn.execute(f"VACUUM ANALYZE lcdb.{table}")
-        print(f"  VACUUM ANALYZE of the sources in {time.perf_counter() - started:.1f} s")
+        if analyze_dimensions:
+            for table in DIMENSION_TABLES:
+                conn.execute(f"ANALYZE lcdb.{table}")
+        print(
+            f"  VACUUM ANALYZE of the sources{' and dimensions' if analyze_dimensions else ''} "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
 
 
 def add_slots(conn: psycopg.Connection[Any], catalog: int, first: int, last: int, what: str) -> int:
@@ -425,16 +521,23 @@ def _psycopg(sql: str) -> str:
 
 
 def profile(url: str, sample: int) -> None:
-    """Each ObsCore index's cost on `sample` rows of bench.plain; geo_region_box alone."""
+    """Each ObsCore index's cost on `sample` rows of bench.plain, its key expression alone, and
+    the ANALYZE a refresh ends with (as it is, and without the expression indexes' statistics)."""
     with psycopg.connect(libpq(url), autocommit=True) as conn:
         indexes = conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'ivoa' "
-            "AND tablename = 'obscore_rows' ORDER BY indexname"
+            "SELECT c.relname, pg_get_indexdef(c.oid), i.indexprs IS NOT NULL "
+            "FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid "
+            f"WHERE i.indrelid = '{ROWS}'::regclass ORDER BY c.relname"
         ).fetchall()
+        # a random subset in the derived order (the order a refresh inserts in: GiST insertion
+        # costs depend on it)
         conn.execute(
             "CREATE TABLE bench.sample AS SELECT * FROM bench.plain "
-            f"ORDER BY random() LIMIT {sample}"
+            f"WHERE random() < {sample} / (SELECT count(*) FROM bench.plain)::float8"
         )
+        row = conn.execute("SELECT count(*) FROM bench.sample").fetchone()
+        assert row is not None
+        sample = int(row[0])
         columns = ", ".join(STORED)
 
         def insert(index: str | None) -> float:
@@ -452,7 +555,7 @@ def profile(url: str, sample: int) -> None:
         bare = min(insert(None) for _ in range(2))
         print(f"  insert of {sample:,} rows into an unindexed copy: {bare:.2f} s")
         costs = []
-        for name, definition in indexes:
+        for name, definition, _ in indexes:
             seconds = insert(definition)
             costs.append((seconds - bare, name))
         for extra, name in sorted(costs, reverse=True):
@@ -461,16 +564,44 @@ def profile(url: str, sample: int) -> None:
                 f"{extra / bare:4.1f}x the bare insert)"
             )
         print(f"    sum of the index costs: {sum(c for c, _ in costs):.2f} s")
-        for what, expression in (
-            ("geo_region_box(s_region)", "adql_udf.geo_region_box(s_region)"),
-            ("geo_region(s_region) (STC-S parse)", "adql_udf.geo_region(s_region)"),
-        ):
+        # Not in the schema: a GiST on a 2-D (lon, lat) box of about the same extent, the
+        # built-in box_ops (double-sorting split) instead of cube's Guttman split
+        box = (
+            "box(point(s_ra - s_fov / 2, s_dec - s_fov / 2), "
+            "point(s_ra + s_fov / 2, s_dec + s_fov / 2))"
+        )
+        extra = insert(f"CREATE INDEX box ON {ROWS} USING gist (({box}))") - bare
+        print(
+            f"    (for comparison, not in the schema: a GiST on a 2-D lon/lat box "
+            f"{extra:.2f} s, {extra / sample * 1e6:.1f} us/row)"
+        )
+        keys = [
+            definition.split(" USING ", 1)[1].split(" (", 1)[1].rsplit(")", 1)[0]
+            for _, definition, expression in indexes
+            if expression
+        ]
+        # what the STC-S text costs to read (queries on a region column without a shape column)
+        for key in [*keys, "adql_udf.geo_region(s_region)"]:
             started = time.perf_counter()
-            conn.execute(f"SELECT count({expression}) FROM bench.sample")
+            conn.execute(f"SELECT count(ROW({key})) FROM bench.sample")
             spent = time.perf_counter() - started
-            print(f"  {what} alone: {spent:.2f} s ({spent / sample * 1e6:.1f} us/row)")
+            print(f"  {key} alone: {spent:.2f} s ({spent / sample * 1e6:.1f} us/row)")
         conn.execute("DROP TABLE bench.copy")
         conn.execute("DROP TABLE bench.sample")
+
+        analyzed = []
+        for what, statement in (
+            ("ANALYZE as a refresh runs it", f"ANALYZE {ROWS}"),
+            (
+                "ANALYZE of the columns only (no expression-index statistics)",
+                f"ANALYZE {ROWS} ({columns})",
+            ),
+        ):
+            started = time.perf_counter()
+            conn.execute(statement)
+            analyzed.append(time.perf_counter() - started)
+            print(f"  {what}: {analyzed[-1]:.2f} s")
+        print(f"    ratio: {analyzed[0] / analyzed[1]:.1f}x")
 
 
 def explain_selects(url: str) -> None:
@@ -603,6 +734,12 @@ def main() -> None:
         "--profile-rows", type=int, default=200_000, help="rows of the per-index insert test"
     )
     parser.add_argument("--explain", action="store_true", help="print the derived SELECTs' plans")
+    parser.add_argument(
+        "--analyze-dimensions",
+        action="store_true",
+        help="ANALYZE the small dimension tables too (mission, instrument...), which autovacuum "
+        "never does",
+    )
     args = parser.parse_args()
     plan = Plan.for_rows(args.rows)
     with temporary_server("lcdb-bench-") as server:
@@ -613,7 +750,7 @@ def main() -> None:
             f"({plan.slots:,} (target, sector) slots, {plan.slots // 3:,} targets), "
             f"{plan.frames:,} frames"
         )
-        build(url, plan)
+        build(url, plan, analyze_dimensions=args.analyze_dimensions)
         print("source tables:")
         sizes(url)
 
