@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, Response, StreamingResponse
 from tap_service import examples, query, vosi
 from tap_service.errors import NotFound
 from tap_service.params import collect, parse_tap_request
+from tap_service.uploads.parts import file_parts
 from tap_service.urls import base_url, service_of
 
 if TYPE_CHECKING:
@@ -30,11 +31,19 @@ XML = "text/xml; charset=UTF-8"
 async def sync_query(request: Request) -> Response:
     service = service_of(request)
     items: list[tuple[str, object]] = list(request.query_params.multi_items())
+    parts: dict[str, bytes] = {}
     if request.method == "POST":
         form = await request.form()
         items += form.multi_items()
+        parts = await file_parts(form, service.settings.upload_limit)
     tap_request = parse_tap_request(collect(items), service.settings)
-    context = service.query_context(tap_request, service.settings.sync_timeout, base_url(request))
+    context = await run_in_threadpool(
+        service.query_context,
+        tap_request,
+        service.settings.sync_timeout,
+        base_url(request),
+        parts,
+    )
     started = await run_in_threadpool(query.answer, context, tap_request)
     return StreamingResponse(_streamed(started), media_type=started.content_type)
 

@@ -18,6 +18,7 @@ import adql
 from tap_service import formats
 from tap_service.errors import BadParameter, MissingQuery, UnsupportedFormat, UnsupportedLang
 from tap_service.settings import Settings
+from tap_service.uploads.spec import UploadSpec, parse_uploads
 from tap_service.uws.model import Action, Phase
 
 SINGLE_VALUED = (
@@ -43,6 +44,8 @@ class TapRequest:
     #: The format exactly as requested (a MIME type is echoed in Content-Type, DALI §3.4.3).
     requested_format: str | None
     runid: str | None
+    #: The tables the query uploads (UPLOAD), in order.
+    uploads: tuple[UploadSpec, ...] = ()
 
 
 def collect(items: Iterable[tuple[str, object]]) -> dict[str, list[str]]:
@@ -72,8 +75,6 @@ def parse_tap_request(params: dict[str, list[str]], settings: Settings) -> TapRe
         raise BadParameter(
             f"REQUEST={request!r} is not supported; TAP 1.1 queries need no REQUEST (or doQuery)"
         )
-    if "UPLOAD" in params:
-        raise BadParameter("UPLOAD is not supported by this service yet")
     lang = single(params, "LANG")
     if lang is None or not lang.strip():
         raise BadParameter("LANG is required: use LANG=ADQL")
@@ -102,7 +103,9 @@ def parse_tap_request(params: dict[str, list[str]], settings: Settings) -> TapRe
     runid = single(params, "RUNID")
     if runid is not None and len(runid) > 64:
         raise BadParameter("RUNID may be at most 64 characters long")
+    uploads = parse_uploads(params.get("UPLOAD", []))
     return TapRequest(
+        uploads=uploads,
         lang=lang.strip().upper(),
         query=query,
         maxrec=maxrec,

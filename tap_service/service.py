@@ -18,12 +18,13 @@ created by `start` in the app's lifespan and dropped by `stop`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from adql import Catalog
 from adql.pg_geometry import PgGeometry
 from adql.pg_sky_index import SkyIndex
 from lcdb import migrate
@@ -39,6 +40,7 @@ from tap_service.params import TapRequest
 from tap_service.publishers import Publisher, default_publishers, publication
 from tap_service.query import QueryContext
 from tap_service.settings import Settings
+from tap_service.uploads.session import gather, load_step
 from tap_service.uws import routes as uws
 from tap_service.uws.changes import Changes
 from tap_service.uws.runner import Runner
@@ -189,22 +191,35 @@ class Service:
     # -- queries -------------------------------------------------------------------------------
 
     def query_context(
-        self, request: TapRequest, timeout: float, service_url: str | None = None
+        self,
+        request: TapRequest,
+        timeout: float,
+        service_url: str | None = None,
+        parts: Mapping[str, bytes] | None = None,
     ) -> QueryContext:
         """What `request`'s query runs with, whether it is a sync query or an async job.
 
         `service_url` is the service's base URL as the client reached it: the session gets it
-        as ``lcdb.service_url``, from which ivoa.obscore makes each row's access_url.
+        as ``lcdb.service_url``, from which ivoa.obscore makes each row's access_url. The
+        request's uploads (inline ones from `parts`, the request's file parts) are read here
+        (blocking: URLs are fetched) and become TAP_UPLOAD tables of this query alone.
         """
-        del request  # per-query tables (TAP uploads) will come from it
         url = service_url or self.settings.base_url
+        setup: list[SessionStep] = []
+        if url:
+            setup.append(_session_setting(SERVICE_URL_SETTING, url))
+        catalog = self.catalog
+        if request.uploads:
+            tables = gather(request.uploads, parts or {}, self.settings)
+            catalog = Catalog((*catalog.tables, *(t.catalog_table() for t in tables)))
+            setup.append(load_step(tables))
         return QueryContext(
             engine=self.engine,
-            catalog=self.catalog,
+            catalog=catalog,
             dialect=self.dialect,
             timeout=timeout,
             batch_size=self.settings.batch_size,
-            setup=(_session_setting(SERVICE_URL_SETTING, url),) if url else (),
+            setup=tuple(setup),
             service_url=url,
         )
 

@@ -57,6 +57,15 @@ def _url(text: str) -> str:
     return text.rstrip("/")
 
 
+def _flag(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a yes/no value: {text!r} (use true or false)")
+
+
 def _path(text: str) -> Path:
     return Path(text).expanduser()
 
@@ -117,6 +126,27 @@ class Settings:
         help="where DataLink preview plots are cached (default: previews/ under LCDB_HOME)",
         parse=_path,
     )
+    upload_limit: int = option(
+        100_000_000,
+        env="LCDB_UPLOAD_LIMIT",
+        help="the most bytes of tables a query may upload (all its UPLOADs together)",
+        parse=int,
+    )
+    upload_rows: int = option(
+        1_000_000,
+        env="LCDB_UPLOAD_ROWS",
+        help="the most rows an uploaded table may have",
+        parse=int,
+    )
+    upload_allow_private: bool = option(
+        False,
+        env="LCDB_UPLOAD_ALLOW_PRIVATE",
+        help="fetch UPLOAD URLs on loopback, private and link-local addresses too (off: only "
+        "public hosts, so that a query cannot reach the service's own network)",
+        parse=_flag,
+    )
+    #: Seconds an UPLOAD URL may take to fetch.
+    upload_timeout: float = 30.0
     #: Rows fetched from the database per round trip while streaming.
     batch_size: int = 10_000
     #: The longest a UWS WAIT request blocks (clients and proxies time out beyond ~60 s).

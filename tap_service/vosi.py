@@ -86,6 +86,9 @@ def _table_access(tap: etree._Element, service: Service) -> None:
         _sub(element, "mime", output.mime)
         for alias in output.aliases:
             _sub(element, "alias", alias)
+    # TAP_UPLOAD tables: parts of the request, and http(s) URLs the service fetches
+    for method in ("inline", "http", "https"):
+        _sub(tap, "uploadMethod", ivo_id=f"ivo://ivoa.net/std/TAPRegExt#upload-{method}")
     # A job's execution duration (UWS): async jobs get LCDB_ASYNC_TIMEOUT by default and at
     # most. Sync queries stop earlier (LCDB_SYNC_TIMEOUT), with a message that says so.
     duration = _sub(tap, "executionDuration")
@@ -94,6 +97,9 @@ def _table_access(tap: etree._Element, service: Service) -> None:
     limit = _sub(tap, "outputLimit")
     _sub(limit, "default", str(settings.maxrec_default), unit="row")
     _sub(limit, "hard", str(settings.maxrec_limit), unit="row")
+    uploads = _sub(tap, "uploadLimit")
+    _sub(uploads, "default", str(settings.upload_limit), unit="byte")
+    _sub(uploads, "hard", str(settings.upload_limit), unit="byte")
 
 
 def _language(capability: etree._Element, dialect: Dialect) -> None:

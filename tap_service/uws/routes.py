@@ -21,6 +21,7 @@ from tap_service.endpoints import Resource
 from tap_service.errors import BadParameter, NotFound
 from tap_service.params import collect, single
 from tap_service.settings import Settings
+from tap_service.uploads.parts import file_parts, save_parts
 from tap_service.urls import base_url, service_of
 from tap_service.uws import documents
 from tap_service.uws.model import ACTIVE, Action, Job, Phase, format_time
@@ -112,14 +113,25 @@ async def create_job(request: Request) -> Response:
     duration = check.execution_duration(settings, single(params, "EXECUTIONDURATION"))
     destruction = check.destruction(settings, now, single(params, "DESTRUCTION"))
     query_params = {name: values for name, values in params.items() if name not in CONTROL}
+    parts = (
+        await file_parts(await request.form(), settings.upload_limit)
+        if request.method == "POST"
+        else {}
+    )
+    # with inline uploads the job is queued only once its files are written
     job = await run_in_threadpool(
         _store(request).create,
         query_params,
         execution_duration=duration,
         destruction_time=destruction,
-        phase=Phase.QUEUED if run else Phase.PENDING,
+        phase=Phase.QUEUED if run and not parts else Phase.PENDING,
         service_url=base_url(request),
     )
+    if parts:
+        runner = _runner(request)
+        await run_in_threadpool(save_parts, runner.directory / job.job_id, parts)
+        if run:
+            await run_in_threadpool(runner.store.act, job.job_id, Action.RUN)
     if run:
         _runner(request).wake()
     return _to_job(request, job.job_id)

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import psycopg
@@ -37,6 +37,7 @@ from tap_service.execute import Release
 from tap_service.params import TapRequest, parse_tap_request
 from tap_service.query import QueryContext
 from tap_service.settings import Settings
+from tap_service.uploads.parts import load_parts
 from tap_service.uws.model import Job, Phase
 from tap_service.uws.store import CHANNEL, LOCK_CLASS, JobStore
 
@@ -89,7 +90,7 @@ class Running:
 
 
 #: The context a job's query runs with (the service's `query_context`), given its time limit.
-Contexts = Callable[[TapRequest, float, str | None], QueryContext]
+Contexts = Callable[[TapRequest, float, str | None, Mapping[str, bytes]], QueryContext]
 
 
 class Runner:
@@ -306,7 +307,8 @@ class Runner:
 
     def _produce(self, job: Job, running: Running) -> tuple[str, int]:
         request = parse_tap_request(job.parameters, self.settings)
-        context = self.contexts(request, self._time_limit(job), job.service_url)
+        parts = load_parts(self.directory / job.job_id)
+        context = self.contexts(request, self._time_limit(job), job.service_url, parts)
         answer = query.answer(context, request, started=running.attach)
         directory = self.directory / job.job_id
         part = directory / f"{RESULT}.part"

@@ -17,13 +17,13 @@ def run_stilts(stilts: str, *args: str, timeout: float = 600) -> subprocess.Comp
 
 
 def test_taplint_reports_no_errors(stilts: str, live_url: str) -> None:
-    # Every stage but LOC (ObsLocTAP) and UPL (uploads are not supported); OBS runs because
+    # Every stage but LOC (ObsLocTAP); OBS runs because
     # the capabilities declare ObsCore 1.1. UWS and QAS exercise the async job service.
     result = run_stilts(
         stilts,
         "taplint",
         f"tapurl={live_url}",
-        "stages=TMV TME TMS TMC CPV CAP AVV QGE QPO QAS UWS EXA MDQ OBS",
+        "stages=TMV TME TMS TMC CPV CAP AVV QGE QPO QAS UWS EXA MDQ OBS UPL",
     )
     report = result.stdout
     totals = re.search(r"Totals:\s+Errors:\s*(\d+);\s*Warnings:\s*(\d+)", report)
@@ -39,6 +39,9 @@ def test_taplint_reports_no_errors(stilts: str, live_url: str) -> None:
     # the ObsCore stage ran on ivoa.obscore and found every mandatory column
     assert re.search(r"S-OBS-COLS-1 ivoa\.ObsCore columns: 30/30 required", report), report[-3000:]
     assert "F-OBS" not in report
+    # the upload stage ran (capabilities declare upload methods): it submits upload queries
+    assert "I-UPL-QSUB-1 Submitting query: SELECT * FROM TAP_UPLOAD.t1" in report, report[-3000:]
+    assert "I-UPL-QJOB-1" in report and "F-UPL" not in report
 
 
 @pytest.mark.parametrize("fmt", ["votable", "votable/td"])

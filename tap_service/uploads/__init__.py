@@ -1,0 +1,1 @@
+"""TAP UPLOAD: tables a query brings along, as TAP_UPLOAD.<name> for that query only."""
