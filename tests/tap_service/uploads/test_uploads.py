@@ -319,3 +319,36 @@ def test_stilts_tapquery_uploads_like_topcat(
     lines = result.stdout.strip().splitlines()
     assert lines[0].split(",") == ["label", "ra", "name"]
     assert lines[1].endswith(f",{TIC}")
+
+
+def test_stilts_tapskymatch_crossmatches_through_uploads(
+    stilts: str, obscore_live_url: str, obscore_archive: ObsCoreArchive, tmp_path: Path
+) -> None:
+    path = tmp_path / "mine.xml"
+    path.write_bytes(votable_bytes(positions(obscore_archive)))
+    result = subprocess.run(
+        [
+            stilts,
+            "tapskymatch",
+            f"tapurl={obscore_live_url}",
+            "taptable=lcdb.target",
+            "taplon=ra",
+            "taplat=dec",
+            f"in={path}",
+            "inlon=ra",
+            "inlat=dec",
+            "sr=0.001",
+            "find=each",
+            "ofmt=csv",
+            "out=-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.strip().splitlines()
+    names = header.split(",").index("name")
+    matched = {row.split(",")[names] for row in rows}
+    assert matched == {str(TIC), ""}  # the near position matched, the other one found nothing
