@@ -270,8 +270,24 @@ def test_an_async_job_keeps_its_upload_across_a_restart(
         client.delete(url)
 
 
-def test_the_crossmatch_with_an_upload_uses_the_positions_index(
-    obscore_client: TestClient, obscore_archive: ObsCoreArchive
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (
+            "SELECT t.name FROM TAP_UPLOAD.mine AS u JOIN lcdb.target AS t "
+            "ON 1 = CONTAINS(POINT('ICRS', t.ra, t.dec), CIRCLE('ICRS', u.ra, u.dec, 2.0 / 3600))",
+            "ix_target_zone",
+        ),
+        (
+            "SELECT o.obs_id FROM TAP_UPLOAD.mine AS u JOIN ivoa.obscore AS o "
+            "ON 1 = CONTAINS(POINT('ICRS', u.ra, u.dec), o.s_region)",
+            "ix_obscore_rows_region",
+        ),
+    ],
+    ids=["catalogue", "obscore-footprints"],
+)
+def test_a_spatial_join_with_an_upload_uses_the_sky_index(
+    obscore_client: TestClient, obscore_archive: ObsCoreArchive, query: str, index: str
 ) -> None:
     from tap_service.uploads.session import load_step
     from tap_service.uploads.table import read_upload
@@ -280,17 +296,12 @@ def test_the_crossmatch_with_an_upload_uses_the_positions_index(
     table = Table({"ra": np.linspace(0, 359, 2000), "dec": np.linspace(-80, 80, 2000)})
     upload = read_upload("mine", votable_bytes(table), max_rows=10_000)
     catalog = type(service.catalog)((*service.catalog.tables, upload.catalog_table()))
-    compiled = service.dialect.compile(
-        "SELECT t.name FROM TAP_UPLOAD.mine AS u JOIN lcdb.target AS t "
-        "ON 1 = CONTAINS(POINT('ICRS', t.ra, t.dec), CIRCLE('ICRS', u.ra, u.dec, 2.0 / 3600))",
-        catalog,
-        maxrec=1000,
-    )
+    compiled = service.dialect.compile(query, catalog, maxrec=1000)
     with psycopg.connect(obscore_archive.url.replace("+psycopg", "")) as conn:
         load_step((upload,))(conn)
         conn.execute("SET enable_seqscan = off")  # a tiny catalogue: ask what *can* be used
         plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {compiled.sql}"))
-    assert "ix_target_zone" in plan, plan
+    assert index in plan, plan
 
 
 def test_stilts_tapquery_uploads_like_topcat(
