@@ -38,6 +38,8 @@ class Option:
         """The default as the README and `--help` write it (None: no fixed default)."""
         if self.default is None:
             return None
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
         if isinstance(self.default, float) and self.default.is_integer():
             return str(int(self.default))
         return str(self.default)

@@ -63,7 +63,7 @@ def test_unknown_parameters_and_request_doquery_are_ignored() -> None:
         ({"LANG": "ADQL", "QUERY": "q", "MAXREC": "ten"}, BadParameter, "'ten'"),
         ({"LANG": "ADQL", "QUERY": "q", "RESPONSEFORMAT": "pdf"}, UnsupportedFormat, "'pdf'"),
         ({"LANG": "ADQL", "QUERY": "q", "REQUEST": "getCapabilities"}, BadParameter, "REQUEST"),
-        ({"LANG": "ADQL", "QUERY": "q", "UPLOAD": "t,param:t"}, BadParameter, "UPLOAD"),
+        ({"LANG": "ADQL", "QUERY": "q", "UPLOAD": "t"}, BadParameter, "give name,param:part"),
         ({"LANG": "ADQL", "QUERY": "q", "RUNID": "x" * 65}, BadParameter, "RUNID"),
     ],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -150,9 +150,13 @@ class WithScratchTable(Service):
     """A service whose queries may read a table made for them alone (as uploads will be)."""
 
     def query_context(
-        self, request: TapRequest, timeout: float, service_url: str | None = None
+        self,
+        request: TapRequest,
+        timeout: float,
+        service_url: str | None = None,
+        parts: Mapping[str, bytes] | None = None,
     ) -> QueryContext:
-        context = super().query_context(request, timeout, service_url)
+        context = super().query_context(request, timeout, service_url, parts)
         scratch = adql.Table(
             "TAP_UPLOAD",
             "scratch",
