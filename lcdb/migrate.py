@@ -68,3 +68,18 @@ def head() -> str:
     revision = script.get_current_head()
     assert revision is not None, "the migrations directory has no head revision"
     return revision
+
+
+def prepare(url: str, *, embedded: bool, needed_by: str) -> None:
+    """Migrate an embedded server to the head; refuse an external database that is not there
+    (an operator's schema changes only when the operator says so). `needed_by` names who
+    needs it, for the message."""
+    if embedded:
+        upgrade(url)
+        return
+    at = current(url)
+    if at != head():
+        raise MigrationError(
+            f"the database is at schema revision {at or 'none'}, {needed_by} needs {head()}: "
+            "run `lcdb-tap db upgrade` first"
+        )

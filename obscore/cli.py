@@ -14,7 +14,7 @@ import re
 
 from lcdb import migrate
 from lcdb.db import create_engine, database_url
-from lcdb.errors import LcdbError, MigrationError
+from lcdb.errors import LcdbError
 from lcdb.settings import DatabaseSettings
 from obscore.refresh import DEFAULT_AUTHORITY, RefreshReport, refresh
 
@@ -77,12 +77,6 @@ def add_obscore_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
 
 def run_refresh(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     with database_url(settings) as url:
-        if settings.embedded:
-            migrate.upgrade(url)
-        elif migrate.current(url) != migrate.head():
-            raise MigrationError(
-                f"the database is at schema revision {migrate.current(url) or 'none'}, not "
-                f"{migrate.head()}: run `lcdb-tap db upgrade` first"
-            )
+        migrate.prepare(url, embedded=settings.embedded, needed_by="the ObsCore refresh")
         print(f"lcdb-tap: {refresh_url(url, full=args.full)}", flush=True)
     return 0

@@ -12,7 +12,7 @@ from lcdb import cli as db_cli
 from lcdb import migrate
 from lcdb.db import database_url
 from lcdb.demo.population import BASE_QLP, BASE_SPOC
-from lcdb.errors import LcdbError, MigrationError
+from lcdb.errors import LcdbError
 from lcdb.ingest.cli import DEFAULT_JOBS, add_ingest_commands
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
 from obscore.cli import add_obscore_commands, refresh_after_ingest
@@ -87,13 +87,7 @@ def run_serve(args: argparse.Namespace, database: DatabaseSettings) -> int:
 
 def prepare_schema(url: str, database: DatabaseSettings) -> None:
     """Migrate the embedded server; refuse an external database that is not at the head."""
-    if database.embedded:
-        migrate.upgrade(url)
-    elif migrate.current(url) != migrate.head():
-        raise MigrationError(
-            f"the database is at schema revision {migrate.current(url) or 'none'}, "
-            f"the service needs {migrate.head()}: run `lcdb-tap db upgrade` first"
-        )
+    migrate.prepare(url, embedded=database.embedded, needed_by="the service")
 
 
 def serve(args: argparse.Namespace, settings: Settings, url: str) -> None:

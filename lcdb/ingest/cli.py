@@ -15,7 +15,6 @@ from pathlib import Path
 
 from lcdb import migrate
 from lcdb.db import database_url
-from lcdb.errors import MigrationError
 from lcdb.ingest.errors import IngestError
 from lcdb.ingest.ffi_run import find_ffis, ingest_ffi, ingest_ffi_catalogs
 from lcdb.ingest.load import CATALOG
@@ -258,12 +257,4 @@ def _positive_int(text: str) -> int:
 
 
 def _require_schema(url: str, *, embedded: bool) -> None:
-    if embedded:
-        migrate.upgrade(url)
-        return
-    current = migrate.current(url)
-    if current != migrate.head():
-        raise MigrationError(
-            f"the database is at schema revision {current or 'none'}, ingest needs "
-            f"{migrate.head()}: run `lcdb-tap db upgrade` first"
-        )
+    migrate.prepare(url, embedded=embedded, needed_by="ingest")
