@@ -200,10 +200,7 @@ def lightcurve_links(
 def frame_links(
     connection: sa.Connection, base: str, product: Product, data_root: Path | None
 ) -> Iterable[Link]:
-    file_path = connection.execute(
-        sa.text("SELECT file_path FROM lcdb.fits_frame WHERE id = :id"), {"id": product.id}
-    ).scalar_one_or_none()
-    found = frame_file(data_root, file_path)
+    found = frame_file(connection, product, data_root)
     if isinstance(found, str):
         yield Link(product.did, error_message=f"NotFoundFault: {found}")
         return
@@ -217,9 +214,12 @@ def frame_links(
     )
 
 
-def frame_file(data_root: Path | None, file_path: str | None) -> Path | str:
+def frame_file(connection: sa.Connection, product: Product, data_root: Path | None) -> Path | str:
     """The frame's file under `data_root`, or why there is none. A path that would leave the
     data root (``..``, an absolute path, a symbolic link pointing out) is never followed."""
+    file_path: str | None = connection.execute(
+        sa.text("SELECT file_path FROM lcdb.fits_frame WHERE id = :id"), {"id": product.id}
+    ).scalar_one_or_none()
     if data_root is None:
         return "this service has no data root for frame files (LCDB_DATA_ROOT)"
     if not file_path:

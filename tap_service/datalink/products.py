@@ -16,6 +16,11 @@ import sqlalchemy as sa
 
 #: An IVOA identifier: ivo://authority[/path][?query][#fragment] (IVOA Identifiers 2.0).
 _IVOID = re.compile(r"ivo://[A-Za-z0-9][A-Za-z0-9._~-]{2,}(/[^?#]*)?(\?[^#]*)?(#.*)?")
+#: What a `Product` is read from (in its field order).
+_SELECT = (
+    "SELECT obs_publisher_did, lcdb_table, lcdb_id, obs_id, dataproduct_type, access_estsize, "
+    "t_min, t_max FROM ivoa.obscore_rows"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +56,7 @@ def resolve(connection: sa.Connection, dids: Sequence[str]) -> list[Product | Un
     found: dict[str, Product] = {}
     if wanted:
         rows = connection.execute(
-            sa.text(
-                "SELECT obs_publisher_did, lcdb_table, lcdb_id, obs_id, dataproduct_type, "
-                "access_estsize, t_min, t_max FROM ivoa.obscore_rows "
-                "WHERE obs_publisher_did = ANY(:dids)"
-            ),
-            {"dids": wanted},
+            sa.text(f"{_SELECT} WHERE obs_publisher_did = ANY(:dids)"), {"dids": wanted}
         )
         found = {row[0]: Product(*row) for row in rows}
     return list(_each(dids, found))
@@ -69,11 +69,7 @@ def resolve_datasets(connection: sa.Connection, ids: Sequence[str]) -> list[Prod
     found: dict[int, Product] = {}
     if numbers:
         rows = connection.execute(
-            sa.text(
-                "SELECT obs_publisher_did, lcdb_table, lcdb_id, obs_id, dataproduct_type, "
-                "access_estsize, t_min, t_max FROM ivoa.obscore_rows "
-                "WHERE lcdb_table = 'dataset' AND lcdb_id = ANY(:ids)"
-            ),
+            sa.text(f"{_SELECT} WHERE lcdb_table = 'dataset' AND lcdb_id = ANY(:ids)"),
             {"ids": list(numbers.values())},
         )
         found = {row[2]: Product(*row) for row in rows}

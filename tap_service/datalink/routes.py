@@ -237,11 +237,7 @@ async def frame_endpoint(request: Request) -> Response:
             product = _one_product(connection, params)
             if product.table != "fits_frame":
                 raise BadParameter(f"{product.did} is not a frame")
-            file_path = connection.execute(
-                sa.text("SELECT file_path FROM lcdb.fits_frame WHERE id = :id"),
-                {"id": product.id},
-            ).scalar_one_or_none()
-        found = frame_file(service.settings.data_root, file_path)
+            found = frame_file(connection, product, service.settings.data_root)
         if isinstance(found, str):
             raise NotFound(found)
         return found
