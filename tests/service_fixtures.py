@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 import uvicorn
 from sqlalchemy import orm
 from starlette.testclient import TestClient
@@ -54,6 +55,14 @@ def archive(pg_server: PgServer, migrated_template: str) -> Iterator[tuple[str, 
     refresh_url(url)  # ivoa.obscore gets the graph's lightcurves, as ingest would do
     yield url, graph
     pg_server.drop_database(url)
+
+
+@pytest.fixture
+def http_session() -> Iterator[requests.Session]:
+    """A requests session for pyvo (``TAPService(url, session=...)``), closed after the test,
+    so that no socket is left for the garbage collector (ResourceWarnings are errors here)."""
+    with requests.Session() as session:
+        yield session
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import numpy as np
 import psycopg
 import pytest
 import pyvo
+import requests
 import sqlalchemy as sa
 from astropy.io import fits
 from starlette.testclient import TestClient
@@ -384,9 +385,9 @@ def test_a_refresh_neither_blocks_a_running_query_nor_changes_its_result(
 
 
 def test_pyvo_reads_s_region_and_the_datalink_access(
-    obscore_archive: ObsCoreArchive, obscore_live_url: str
+    obscore_archive: ObsCoreArchive, obscore_live_url: str, http_session: requests.Session
 ) -> None:
-    service = pyvo.dal.TAPService(obscore_live_url)
+    service = pyvo.dal.TAPService(obscore_live_url, session=http_session)
     table = service.search(
         "SELECT obs_publisher_did, s_region, access_url, access_format FROM ivoa.obscore "
         "WHERE dataproduct_type = 'image' AND obs_id = 'tess-s0001-3-3'"

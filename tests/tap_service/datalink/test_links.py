@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import pyvo
+import requests
 import sqlalchemy as sa
 from astropy.io import fits
 from astropy.io.votable import parse as votable_parse
@@ -282,9 +283,9 @@ def test_the_preview_is_a_png_drawn_once(
 
 
 def test_obscore_results_carry_a_datalink_descriptor_pyvo_follows(
-    obscore_live_url: str, obscore_archive: ObsCoreArchive
+    obscore_live_url: str, obscore_archive: ObsCoreArchive, http_session: requests.Session
 ) -> None:
-    service = pyvo.dal.TAPService(obscore_live_url)
+    service = pyvo.dal.TAPService(obscore_live_url, session=http_session)
     result = service.search(
         "SELECT obs_publisher_did, access_url, access_format, calib_level FROM ivoa.obscore "
         "WHERE dataproduct_type = 'timeseries' ORDER BY calib_level"
@@ -340,9 +341,9 @@ def test_capabilities_list_the_datalink_endpoint(obscore_client: TestClient) -> 
 
 
 def test_dataset_table_results_carry_a_descriptor_by_dataset_id(
-    obscore_live_url: str, obscore_archive: ObsCoreArchive
+    obscore_live_url: str, obscore_archive: ObsCoreArchive, http_session: requests.Session
 ) -> None:
-    service = pyvo.dal.TAPService(obscore_live_url)
+    service = pyvo.dal.TAPService(obscore_live_url, session=http_session)
     result = service.search("SELECT id, processing_method_id FROM lcdb.dataset ORDER BY id")
     (descriptor,) = [r for r in result.votable.resources if r.type == "meta"]
     access = [p.value for p in descriptor.params if p.name == "accessURL"]

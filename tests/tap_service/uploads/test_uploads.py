@@ -16,6 +16,7 @@ import numpy as np
 import psycopg
 import pytest
 import pyvo
+import requests
 from astropy.io import fits
 from astropy.io.votable import from_table, parse_single_table, writeto
 from astropy.io.votable.exceptions import VOWarning
@@ -68,9 +69,9 @@ def sync(client: TestClient, query: str, files: dict[str, bytes], **params: str)
 
 
 def test_pyvo_crossmatches_an_upload_sync_and_async(
-    obscore_live_url: str, obscore_archive: ObsCoreArchive
+    obscore_live_url: str, obscore_archive: ObsCoreArchive, http_session: requests.Session
 ) -> None:
-    service = pyvo.dal.TAPService(obscore_live_url)
+    service = pyvo.dal.TAPService(obscore_live_url, session=http_session)
     table = positions(obscore_archive)
     found = service.search(CROSSMATCH, uploads={"mine": table}).to_table()
     assert list(found["name"]) == [TIC]
