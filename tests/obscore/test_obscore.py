@@ -25,6 +25,7 @@ from obscore.refresh import refresh
 from tap_service.app import create_app
 from tap_service.examples import EXAMPLES
 from tests.obscore.conftest import FRAMES, TIC, ObsCoreArchive, frame_name, load, write_catalogue
+from tests.plans import indexes_used
 from tests.service_fixtures import SERVICE_SETTINGS
 from tests.tap_service.test_sync import OBSCORE_EXAMPLES
 from tests.tap_service.uws.support import wait_for
@@ -55,22 +56,12 @@ def target_position(archive: ObsCoreArchive) -> tuple[float, float]:
     return float(header["RA_OBJ"]), float(header["DEC_OBJ"])
 
 
-def indexes_used(client: TestClient, archive: ObsCoreArchive, query: str) -> set[str]:
+def plan_indexes(client: TestClient, archive: ObsCoreArchive, query: str) -> set[str]:
     service = client.app.state.service  # type: ignore[attr-defined]
     compiled = service.dialect.compile(query, service.catalog, maxrec=1000)
     with psycopg.connect(libpq(archive.url)) as connection:
         connection.execute("SET enable_seqscan = off")  # a tiny table: ask what *can* be used
-        (plan,) = connection.execute(f"EXPLAIN (FORMAT JSON) {compiled.sql}").fetchone()  # type: ignore[misc]
-    found: set[str] = set()
-
-    def walk(node: dict[str, Any]) -> None:
-        if "Index Name" in node:
-            found.add(node["Index Name"])
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return found
+        return indexes_used(connection, compiled.sql)
 
 
 # -- the rows ----------------------------------------------------------------------------------
@@ -232,7 +223,7 @@ def test_what_people_filter_by_uses_an_index(
     obscore_client: TestClient, obscore_archive: ObsCoreArchive, condition: str, index: str
 ) -> None:
     query = f"SELECT obs_id FROM ivoa.obscore WHERE {condition}"
-    used = indexes_used(obscore_client, obscore_archive, query)
+    used = plan_indexes(obscore_client, obscore_archive, query)
     assert index in used or (index == "ix_obscore_rows_t_min" and "ix_obscore_rows_t_max" in used)
 
 

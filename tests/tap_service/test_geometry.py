@@ -27,6 +27,7 @@ from tap_service.app import create_app
 from tap_service.examples import EXAMPLES, Example
 from tests.conftest import PgServer
 from tests.lcdb.support import build_graph
+from tests.plans import indexes_used
 from tests.service_fixtures import SERVICE_SETTINGS
 from tests.tap_service.test_sync import SKY_EXAMPLES
 
@@ -329,17 +330,7 @@ def plan_indexes(sky: dict[str, Any], query: str) -> set[str]:
     service = sky["client"].app.state.service
     compiled = service.dialect.compile(query, service.catalog, maxrec=1000)
     with psycopg.connect(libpq(sky["url"])) as connection:
-        (plan,) = connection.execute(f"EXPLAIN (FORMAT JSON) {compiled.sql}").fetchone()  # type: ignore[misc]
-    found: set[str] = set()
-
-    def walk(node: dict[str, Any]) -> None:
-        if "Index Name" in node:
-            found.add(node["Index Name"])
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return found
+        return indexes_used(connection, compiled.sql)
 
 
 def libpq(url: str) -> str:
