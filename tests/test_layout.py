@@ -1,10 +1,12 @@
-"""The package dependency direction: tap_service -> obscore -> lcdb, tap_service -> adql."""
+"""The package layout: dependency direction (tap_service -> obscore -> lcdb, tap_service ->
+adql), and data files that a non-editable install ships."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +39,24 @@ def test_packages_import_nothing_above_them(package: str) -> None:
     assert not (loaded & FORBIDDEN[package]), (
         f"{package} pulls in {sorted(loaded & FORBIDDEN[package])}"
     )
+
+
+def test_every_data_file_of_the_packages_is_installed() -> None:
+    """A non-editable install ships only what [tool.setuptools.package-data] names: every
+    other file a package reads at run time (obscore-1.1.tsv, the SQL) must match a pattern."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["*"]
+    for package in ("adql", "lcdb", "obscore", "tap_service", "migrations"):
+        for path in (root / package).rglob("*"):
+            if (
+                path.is_file()
+                and path.suffix not in (".py", ".pyc")
+                and "__pycache__" not in path.parts
+            ):
+                assert any(fnmatch.fnmatch(path.name, p) for p in patterns), (
+                    f"{path.relative_to(root)} is not installed: add it to package-data"
+                )
