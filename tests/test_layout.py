@@ -60,3 +60,45 @@ def test_every_data_file_of_the_packages_is_installed() -> None:
                 assert any(fnmatch.fnmatch(path.name, p) for p in patterns), (
                     f"{path.relative_to(root)} is not installed: add it to package-data"
                 )
+
+
+def test_what_the_packages_import_is_a_declared_dependency() -> None:
+    """A plain ``pip install .`` gets only [project] dependencies, not the test extra: every
+    third-party module the packages import (at the top or inside a function) must come from
+    one of them."""
+    import ast
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions, requires
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    declared = {
+        re.split(r"[\[<>=; ]", spec, maxsplit=1)[0].lower().replace("_", "-")
+        for spec in config["project"]["dependencies"]
+    }
+    # what the declared distributions themselves bring (starlette brings anyio, ...)
+    brought = set(declared)
+    for name in list(declared):
+        for spec in requires(name) or []:
+            if "extra ==" not in spec:
+                brought.add(re.split(r"[\[<>=; (]", spec, maxsplit=1)[0].lower().replace("_", "-"))
+    ours = {"adql", "lcdb", "obscore", "tap_service", "migrations"}
+    distributions = packages_distributions()
+    missing = set()
+    for package in ours - {"migrations"}:
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in ours or top in sys.stdlib_module_names or top == "__future__":
+                        continue
+                    owners = {d.lower().replace("_", "-") for d in distributions.get(top, [])}
+                    if not owners & brought:
+                        missing.add(f"{top} ({path.relative_to(root)})")
+    assert not missing, sorted(missing)
