@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tap_service import endpoints, results
 from tap_service.endpoints import ROOT
-from tap_service.errors import NotFound, PhaseConflict, TAPError
+from tap_service.errors import NotFound, PhaseConflict, ServiceUnavailable, TAPError
+from tap_service.outage import LOST, unavailable
 from tap_service.service import Service
 from tap_service.settings import Settings
 
@@ -57,7 +58,11 @@ def create_app(
     app = Starlette(
         routes=endpoints.routes(assembled.endpoints),
         lifespan=lifespan,
-        exception_handlers={TAPError: tap_error, Exception: unexpected_error},
+        exception_handlers={
+            TAPError: tap_error,
+            **{lost: lost_database for lost in LOST},
+            Exception: unexpected_error,
+        },
     )
     app.state.service = assembled
     app.add_middleware(ServerHeader)
@@ -75,7 +80,19 @@ async def tap_error(request: Request, exc: Exception) -> Response:
         # UWS and VOSI resources answer these in plain text (UWS 1.1 §2.2); sync queries and
         # DataLink's documents with DALI error documents
         return Response(exc.message, status_code=exc.status, media_type=results.TEXT)
-    return results.error_response(exc.message, exc.status)
+    response = results.error_response(exc.message, exc.status)
+    if isinstance(exc, ServiceUnavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+async def lost_database(request: Request, exc: Exception) -> Response:
+    """Any request the database went away under: 503, saying so (never a 500)."""
+    found = unavailable(exc)
+    if found is None:  # a subclass that is no outage after all
+        return await unexpected_error(request, exc)
+    log.warning("%s: %s", request.url.path, found.message)
+    return await tap_error(request, found)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:

@@ -76,6 +76,14 @@ class ServiceError(TAPError):
 
 
 class ServiceUnavailable(TAPError):
-    """The database cannot be reached right now."""
+    """The database cannot be reached right now; worth retrying (503 with Retry-After)."""
 
     status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServiceBusy(ServiceUnavailable):
+    """More queries wait than the service admits (`tap_service.admission`)."""

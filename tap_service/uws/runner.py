@@ -32,8 +32,9 @@ import psycopg
 from sqlalchemy import Engine
 
 from tap_service import query
-from tap_service.errors import JobNotFound, QueryTimeout, TAPError
+from tap_service.errors import JobNotFound, QueryTimeout, ServiceUnavailable, TAPError
 from tap_service.execute import Release
+from tap_service.outage import reason, unavailable
 from tap_service.params import TapRequest, parse_tap_request
 from tap_service.query import QueryContext
 from tap_service.settings import Settings
@@ -49,6 +50,9 @@ MARKER = ".lcdb-database"
 #: How often the monitor looks for jobs to stop, and idle workers for queued jobs.
 TICK = 0.5
 POLL = 2.0
+#: Seconds between attempts to reach a database that went away (to record a job's end, to
+#: take the runner's lock again).
+RETRY = 1.0
 STOPPED_MESSAGE = (
     "the service stopped while this job was executing (it was shut down or failed); "
     "the query did not finish: run the job again"
@@ -146,8 +150,11 @@ class Runner:
         self._threads.append(thread)
 
     def _hold_key(self) -> None:
+        """Take the runner's advisory lock (its own key again, if free) and LISTEN."""
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        connection: psycopg.Connection[tuple[object, ...]] = psycopg.connect(url, autocommit=True)
+        connection: psycopg.Connection[tuple[object, ...]] = psycopg.connect(
+            url, autocommit=True, connect_timeout=10
+        )
         while True:
             taken = connection.execute(
                 "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_CLASS, self.key)
@@ -184,8 +191,11 @@ class Runner:
         while not self._stopping.is_set():
             try:
                 job = self.store.claim(self.key)
-            except Exception:
-                log.exception("could not take a queued job")
+            except Exception as exc:
+                if unavailable(exc) is None:
+                    log.exception("could not take a queued job")
+                else:
+                    log.warning("cannot take queued jobs: %s", reason(exc))
                 self._stopping.wait(POLL)
                 continue
             if job is None:
@@ -198,17 +208,32 @@ class Runner:
                 log.exception("job %s failed in the worker", job.job_id)
 
     def _listen(self) -> None:
-        """Pass the store's notifications (from every service process) to `notify`."""
-        connection = self._lock_connection
-        assert connection is not None
+        """Pass the store's notifications (from every service process) to `notify`.
+
+        When the database goes away this connection dies with the runner's lock: the
+        listener then takes the lock and LISTENs again as soon as the database is back, and
+        wakes every WAIT (notifications may have been missed meanwhile). Until then the
+        monitor does not sweep, since this runner's own jobs would look orphaned.
+        """
         while not self._stopping.is_set():
+            connection = self._lock_connection
             try:
+                if connection is None:
+                    self._hold_key()
+                    self.notify(None)
+                    log.warning("the database is back: taking and running jobs again")
+                    continue
                 for message in connection.notifies(timeout=TICK):
                     self.notify(message.payload or None)
             except psycopg.Error as exc:
-                if not self._stopping.is_set():
-                    log.warning("lost job notifications (%s); WAIT falls back to re-reading", exc)
-                return
+                if self._stopping.is_set():
+                    return
+                if connection is not None:
+                    log.warning("lost the job runner's database connection: %s", reason(exc))
+                    self._lock_connection = None
+                    with contextlib.suppress(psycopg.Error):
+                        connection.close()
+                self._stopping.wait(RETRY)
 
     def _monitor(self) -> None:
         next_sweep = time.monotonic() + self.settings.sweep_interval
@@ -218,8 +243,11 @@ class Runner:
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + self.settings.sweep_interval
                     self.sweep()
-            except Exception:
-                log.exception("the job monitor failed; retrying")
+            except Exception as exc:
+                if unavailable(exc) is None:
+                    log.exception("the job monitor failed; retrying")
+                else:
+                    log.warning("the job monitor cannot reach the database: %s", reason(exc))
 
     def _stop_vanished(self) -> None:
         """Cancel jobs running here that were aborted or deleted (possibly elsewhere)."""
@@ -233,6 +261,8 @@ class Runner:
 
     def sweep(self) -> None:
         """Destroy expired jobs and fail the jobs of dead service processes."""
+        if self._lock_connection is None:
+            return  # our own lock is lost too: our running jobs would look orphaned
         now = dt.datetime.now(dt.UTC)
         for job_id in self.store.expired(now):
             with contextlib.suppress(JobNotFound):
@@ -284,9 +314,13 @@ class Runner:
         except TAPError as exc:
             phase, error = Phase.ERROR, self._message(job, exc)
         except Exception as exc:
-            log.exception("job %s failed", job.job_id)
             phase = Phase.ERROR
-            error = f"internal error of the service ({type(exc).__name__}); please report it"
+            lost = unavailable(exc)
+            if lost is not None:
+                error = self._message(job, lost)
+            else:
+                log.exception("job %s failed", job.job_id)
+                error = f"internal error of the service ({type(exc).__name__}); please report it"
         finally:
             with self._lock:
                 del self._running[job.job_id]
@@ -294,9 +328,8 @@ class Runner:
             phase, error = Phase.ERROR, STOPPED_MESSAGE
         elif running.cancelled:
             phase = Phase.ABORTED  # the store already says so; finish() records nothing
-        recorded = phase is not Phase.ABORTED and self.store.finish(
+        recorded = phase is not Phase.ABORTED and self._record(
             job.job_id,
-            self.key,
             phase,
             error=error,
             result_type=result[0],
@@ -304,6 +337,38 @@ class Runner:
         )
         if not recorded or phase is not Phase.COMPLETED:
             self.discard(job.job_id)
+
+    def _record(
+        self,
+        job_id: str,
+        phase: Phase,
+        *,
+        error: str | None,
+        result_type: str | None,
+        result_size: int | None,
+    ) -> bool:
+        """`JobStore.finish`, retried while the database is away: a job's end is not lost.
+
+        If the service stops before the database is back, the job stays EXECUTING under a
+        key nobody holds, and the next sweep (of this service restarted, or of another
+        process) marks it ERROR, saying the service stopped.
+        """
+        while True:
+            try:
+                return self.store.finish(
+                    job_id,
+                    self.key,
+                    phase,
+                    error=error,
+                    result_type=result_type,
+                    result_size=result_size,
+                )
+            except Exception as exc:
+                if unavailable(exc) is None:
+                    raise
+                log.warning("cannot record the end of job %s yet: %s", job_id, reason(exc))
+                if self._stopping.wait(RETRY):
+                    return False
 
     def _produce(self, job: Job, running: Running) -> tuple[str, int]:
         request = parse_tap_request(job.parameters, self.settings)
@@ -333,6 +398,8 @@ class Runner:
         return min(float(job.execution_duration), limit) if job.execution_duration else limit
 
     def _message(self, job: Job, exc: TAPError) -> str:
+        if isinstance(exc, ServiceUnavailable):
+            return f"{exc.message}; the job did not finish: run it again"
         if isinstance(exc, QueryTimeout):
             return (
                 f"the query ran longer than the job's execution duration "
