@@ -6,6 +6,7 @@ response. Errors are raised as `TAPError`s and become responses in `tap_service.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from html import escape
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
 from tap_service import examples, query, vosi
+from tap_service.admission import SMALL_BYTES, Ticket
 from tap_service.errors import NotFound
 from tap_service.params import collect, parse_tap_request
 from tap_service.uploads.parts import file_parts
@@ -37,30 +39,46 @@ async def sync_query(request: Request) -> Response:
         items += form.multi_items()
         parts = await file_parts(form, service.settings.upload_limit)
     tap_request = parse_tap_request(collect(items), service.settings)
-    context = await run_in_threadpool(
-        service.query_context,
-        tap_request,
-        service.settings.sync_timeout,
-        base_url(request),
-        parts,
-    )
-    started = await run_in_threadpool(query.answer, context, tap_request)
-    return StreamingResponse(_streamed(started), media_type=started.content_type)
+    admitted = contextlib.AsyncExitStack()
+    ticket = await admitted.enter_async_context(service.admission.admitted())
+    try:
+        context = await run_in_threadpool(
+            service.query_context,
+            tap_request,
+            service.settings.sync_timeout,
+            base_url(request),
+            parts,
+        )
+        started = await run_in_threadpool(query.answer, context, tap_request)
+    except BaseException:
+        await admitted.aclose()
+        raise
+    body = _streamed(started, ticket, admitted)
+    return StreamingResponse(body, media_type=started.content_type)
 
 
-async def _streamed(answer: query.Answer) -> AsyncIterator[bytes]:
+async def _streamed(
+    answer: query.Answer, ticket: Ticket, admitted: contextlib.AsyncExitStack
+) -> AsyncIterator[bytes]:
     """The body, produced in worker threads; the query is released even if the client leaves.
 
-    When a client disconnects mid-stream the response task is cancelled; the cursor and the
-    connection go back at once (shielded from the cancellation) instead of whenever the
-    abandoned generator happens to be garbage-collected.
+    A body that grows past `admission.SMALL_BYTES` moves to an extraction slot, so that small
+    queries keep theirs. When a client disconnects mid-stream the response task is
+    cancelled; the cursor and the connection go back at once (shielded from the
+    cancellation) instead of whenever the abandoned generator happens to be collected.
     """
+    sent = 0
     try:
         async for chunk in iterate_in_threadpool(answer.body):
             yield chunk
+            sent += len(chunk)
+            if sent > SMALL_BYTES and not ticket.promoted:
+                await ticket.promote()
+            await ticket.pace()
     finally:
         with anyio.CancelScope(shield=True):
             await run_in_threadpool(answer.close)
+            await admitted.aclose()
 
 
 async def capabilities(request: Request) -> Response:

@@ -18,8 +18,9 @@ created by `start` in the app's lifespan and dropped by `stop`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +31,8 @@ from adql.pg_sky_index import SkyIndex
 from lcdb import migrate
 from lcdb.db import create_engine
 from obscore.model import SERVICE_URL_SETTING
-from tap_service import handlers
+from tap_service import handlers, memory
+from tap_service.admission import Admission, Limits
 from tap_service.datalink import routes as datalink
 from tap_service.dialect import Dialect
 from tap_service.endpoints import TAP, Capability, Endpoint, Resource, one
@@ -45,7 +47,16 @@ from tap_service.uws import routes as uws
 from tap_service.uws.changes import Changes
 from tap_service.uws.runner import Runner
 
+T = TypeVar("T")
+
 VOSI = "ivo://ivoa.net/std/VOSI"
+#: Connections beyond the admitted queries' and the job workers': job documents, VOSI, the
+#: runner's bookkeeping. Each is short; the pool may open `POOL_OVERFLOW` more for bursts.
+POOL_SPARE = 4
+POOL_OVERFLOW = 10
+#: Seconds a request waits for a pooled connection before 503 (the admission bounds the
+#: queries, so this only happens when the database itself is slow to accept connections).
+POOL_TIMEOUT = 10
 DATALINK = "ivo://ivoa.net/std/DataLink#links-1.1"
 
 
@@ -95,6 +106,7 @@ class Runtime:
     engine: Engine
     changes: Changes
     runner: Runner
+    admission: Admission
     up_since: dt.datetime
 
 
@@ -132,9 +144,11 @@ class Service:
         engine = await run_in_threadpool(self._connect)
         changes = Changes()  # on the event loop: WAIT requests wait on it
         runner = Runner(engine, self.settings, self.query_context, changes.threadsafe_fire)
+        trimmer = memory.Trimmer()
+        admission = Admission(self.limits, on_idle=trimmer.soon, on_busy=trimmer.cancel)
         # Published before the runner starts: its workers take the jobs left QUEUED by the
         # last run at once, and build their contexts with `query_context`, which needs it.
-        self._runtime = Runtime(engine, changes, runner, dt.datetime.now(dt.UTC))
+        self._runtime = Runtime(engine, changes, runner, admission, dt.datetime.now(dt.UTC))
         try:
             await run_in_threadpool(runner.start)
         except BaseException:
@@ -152,8 +166,30 @@ class Service:
             self._runtime = None
             runtime.engine.dispose()
 
+    @property
+    def limits(self) -> Limits:
+        settings = self.settings
+        return Limits(
+            queries=settings.max_queries,
+            extractions=settings.max_extractions,
+            queue=settings.queue_length,
+            wait=settings.queue_wait,
+        )
+
     def _connect(self) -> Engine:
-        engine = create_engine(self.database_url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+        """The engine, its pool sized for the admitted queries, the job workers and spares.
+
+        ``pool_pre_ping`` replaces connections that died with a database restart before a
+        request gets one, so the service serves again as soon as the database is back.
+        """
+        memory.limit_arenas()  # before the pool's and the runner's threads exist
+        engine = create_engine(
+            self.database_url,
+            pool_size=self.limits.connections + self.settings.async_workers + POOL_SPARE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT,
+            pool_pre_ping=True,
+        )
         current = migrate.current(self.database_url)
         if current != migrate.head():
             engine.dispose()
@@ -185,8 +221,17 @@ class Service:
         return self.runtime.changes
 
     @property
+    def admission(self) -> Admission:
+        return self.runtime.admission
+
+    @property
     def up_since(self) -> dt.datetime:
         return self.runtime.up_since
+
+    async def in_database(self, work: Callable[[], T]) -> T:
+        """Run blocking `work` that queries the database, once admitted (in a worker thread)."""
+        async with self.admission.admitted():
+            return await run_in_threadpool(work)
 
     # -- queries -------------------------------------------------------------------------------
 

@@ -97,6 +97,32 @@ class Settings:
     async_workers: int = option(
         2, env="LCDB_ASYNC_WORKERS", help="asynchronous jobs executed at the same time", parse=int
     )
+    max_queries: int = option(
+        8,
+        env="LCDB_MAX_QUERIES",
+        help="queries (sync queries and DataLink documents) run in the database at the same "
+        "time; more wait their turn",
+        parse=int,
+    )
+    max_extractions: int = option(
+        2,
+        env="LCDB_MAX_EXTRACTIONS",
+        help="large results (beyond 1 MB) streamed at the same time, apart from the small "
+        "queries' slots so that extractions never starve them; more wait, receiving later",
+        parse=int,
+    )
+    queue_length: int = option(
+        200,
+        env="LCDB_QUEUE_LENGTH",
+        help="requests that may wait for a query slot; beyond, 503 with Retry-After",
+        parse=int,
+    )
+    queue_wait: float = option(
+        30.0,
+        env="LCDB_QUEUE_WAIT",
+        help="seconds a request waits for a query slot before 503 with Retry-After",
+        parse=float,
+    )
     async_dir: Path | None = option(
         None,
         env="LCDB_ASYNC_DIR",
@@ -168,6 +194,10 @@ class Settings:
         for name, least, what in (
             ("sync_timeout", None, "positive"),
             ("async_workers", 1, "at least 1"),
+            ("max_queries", 1, "at least 1"),
+            ("max_extractions", 1, "at least 1"),
+            ("queue_length", 0, "at least 0"),
+            ("queue_wait", None, "positive"),
             ("async_timeout", 1, "at least 1 (second)"),
             ("job_lifetime", 1, "at least 1 (second)"),
         ):

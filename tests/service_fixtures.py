@@ -91,13 +91,13 @@ def live_url(archive: tuple[str, Graph]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def served(database_url: str) -> Iterator[str]:
+def served(database_url: str, settings: Settings = SERVICE_SETTINGS) -> Iterator[str]:
     """The app over `database_url`, served by uvicorn on a free loopback port: its …/tap URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        create_app(SERVICE_SETTINGS, database_url), host="127.0.0.1", port=port, log_level="warning"
+        create_app(settings, database_url), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -19,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
@@ -105,7 +104,7 @@ async def _links_response(
         document = replace(found, rows=rows)
         return links_document(document, base, overflow=overflow, id_datatype=id_datatype)
 
-    return Response(await run_in_threadpool(answer), media_type=LINKS_CONTENT_TYPE)
+    return Response(await service.in_database(answer), media_type=LINKS_CONTENT_TYPE)
 
 
 def _one_product(connection: sa.Connection, params: dict[str, list[str]]) -> Product:
@@ -183,7 +182,7 @@ async def lightcurve_endpoint(request: Request) -> Response:
             lightcurve = documents.cut(lightcurve, *interval)
         return documents.write(lightcurve, name)
 
-    body = await run_in_threadpool(answer)
+    body = await service.in_database(answer)
     headers = {}
     if name == "fits":
         headers["Content-Disposition"] = 'attachment; filename="lightcurve.fits"'
@@ -216,7 +215,7 @@ async def preview_endpoint(request: Request) -> Response:
         _write_atomically(cached, preview.render_png(lightcurve))
         return cached
 
-    path = await run_in_threadpool(answer)
+    path = await service.in_database(answer)
     return FileResponse(path, media_type="image/png")
 
 
@@ -242,7 +241,7 @@ async def frame_endpoint(request: Request) -> Response:
             raise NotFound(found)
         return found
 
-    path = await run_in_threadpool(answer)
+    path = await service.in_database(answer)
     return FileResponse(path, media_type=FITS, filename=path.name)
 
 
