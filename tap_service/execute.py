@@ -137,15 +137,18 @@ class CursorRows:
     def batches(self) -> Iterator[Sequence[Row]]:
         with self._result.reading():
             raw, self._first = self._first, []
+            asked = min(self._batch_size, FIRST_BATCH)
+            size = _batch_rows(raw[0], self._batch_size) if raw else self._batch_size
             while raw:
                 batch = self._take(raw)
                 if batch:
                     yield batch
-                if self.overflow or self._cursor is None or len(raw) < self._batch_size:
+                if self.overflow or self._cursor is None or len(raw) < asked:
                     break
                 if time.monotonic() > self._deadline:
                     raise QueryTimeout(_timeout_message(self._timeout))
-                raw = self._cursor.fetchmany(self._batch_size)
+                asked = size
+                raw = self._cursor.fetchmany(size)
 
     def _take(self, batch: list[Row]) -> list[Row]:
         if self._row_limit is not None and self.rows + len(batch) > self._row_limit:
@@ -173,6 +176,20 @@ class CopiedRows:
     def copy_batches(self) -> Iterator[Sequence[Message]]:
         with self._result.reading():
             yield from self._rows.copy_batches()
+
+
+#: Rows of the first fetch: enough for most results whole, and quick to the first byte.
+FIRST_BATCH = 1000
+#: Values (array elements count one each) a batch of rows may hold: 10,000 rows of two
+#: 100-element arrays are 2M Python floats, about 80 MB per streaming query, which made
+#: the server's memory grow by a gigabyte under load (bench/load.py).
+BATCH_VALUES = 200_000
+
+
+def _batch_rows(row: Row, most: int) -> int:
+    """Rows per fetch for rows like `row`: as many as fit `BATCH_VALUES`, at most `most`."""
+    values = sum(len(v) if isinstance(v, list | tuple) else 1 for v in row)
+    return min(most, max(100, BATCH_VALUES // max(values, 1)))
 
 
 def open_query(
@@ -209,7 +226,8 @@ def open_query(
             _begin(driver, timeout, setup)
         if started is not None:
             result.release = started(driver)
-        copied = _copied(result, driver, compiled, timeout, setup, batch_size) if copy else None
+        with translated_errors(timeout):  # the connection may die while the types are read
+            copied = _copied(result, driver, compiled, timeout, setup, batch_size) if copy else None
         if copied is not None:
             result.source = copied
         else:
@@ -217,7 +235,7 @@ def open_query(
             result.on_close(cursor.close)
             with translated_errors(timeout):
                 cursor.execute(compiled.sql)  # generated SQL: no user text is pasted in
-                first = cursor.fetchmany(batch_size)
+                first = cursor.fetchmany(min(batch_size, FIRST_BATCH))
             result.source = CursorRows(
                 result,
                 cursor,
@@ -306,7 +324,9 @@ def translated_errors(timeout: float) -> Iterator[None]:
             f"the database could not evaluate the query: {_first_line(exc)}"
         ) from exc
     except psycopg.OperationalError as exc:
-        raise ServiceUnavailable(f"the database connection failed: {_first_line(exc)}") from exc
+        raise ServiceUnavailable(
+            f"the database became unavailable while the query ran ({_first_line(exc)})"
+        ) from exc
     except psycopg.Error as exc:
         log.error("query failed in the database: %s", exc, exc_info=True)
         raise ServiceError(f"the database failed to run the query: {_first_line(exc)}") from exc
