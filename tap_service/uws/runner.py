@@ -31,7 +31,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import Engine
 
-from tap_service import query
+from tap_service import memory, query
 from tap_service.errors import JobNotFound, QueryTimeout, ServiceUnavailable, TAPError
 from tap_service.execute import Release
 from tap_service.outage import reason, unavailable
@@ -337,6 +337,10 @@ class Runner:
         )
         if not recorded or phase is not Phase.COMPLETED:
             self.discard(job.job_id)
+        with self._lock:
+            idle = not self._running
+        if idle:
+            memory.trim()  # a large result's buffers, freed, go back to the system
 
     def _record(
         self,
