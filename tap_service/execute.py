@@ -91,17 +91,22 @@ class QueryResult:
         connection, self._connection = getattr(self, "_connection", None), None
         if connection is None:
             return
+        driver: Driver = connection.driver_connection
         try:
             for cleanup in reversed(self._cleanups):
                 with contextlib.suppress(psycopg.Error):
                     cleanup()
             connection.rollback()
         except psycopg.Error:
-            log.warning("could not close a query cleanly", exc_info=True)
+            if not driver.broken:
+                log.warning("could not close a query cleanly", exc_info=True)
         finally:
             if self.release is not None:
                 self.release()
-            connection.close()  # back to the pool
+            if driver.broken:  # the database went away: never hand this one out again
+                connection.invalidate()
+            else:
+                connection.close()  # back to the pool
 
 
 class CursorRows:
