@@ -379,8 +379,8 @@ async function openProduct(serviceUrl, id) {
 
 async function openLinks(url, label) {
   const opened = ++state.opened; // a later click wins over a slower earlier one
-  performance.clearMarks("lightcurve-click");
-  performance.clearMarks("lightcurve-plotted");
+  for (const mark of ["click", "links", "fetched", "plotted"]) performance.clearMarks(`lightcurve-${mark}`);
+  performance.clearMeasures("lightcurve");
   performance.mark("lightcurve-click");
   const panel = $("lightcurve");
   panel.hidden = false;
@@ -401,6 +401,7 @@ async function openLinks(url, label) {
     return;
   }
   if (opened !== state.opened) return;
+  performance.mark("lightcurve-links");
   renderLinks(rows);
   const own = rows.find((r) => r.semantics === "#this" && r.access_url);
   const csv = rows.find((r) => r.semantics === "#this" && (r.content_type ?? "").startsWith("text/csv"));
@@ -416,6 +417,7 @@ async function openLinks(url, label) {
     if (curveTask) {
       const curve = await curveTask;
       if (opened !== state.opened) return;
+      performance.mark("lightcurve-fetched");
       drawCurve(curve, self);
     } else {
       $("lc-status").textContent = errors.length ? errors.join("; ") : "This product has no lightcurve to plot.";
