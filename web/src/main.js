@@ -463,6 +463,7 @@ function drawCurve(curve, self) {
   const handle = plotLightcurve($("lc-plot"), curve, {
     unit: self?.o_unit,
     showFlagged: $("lc-flagged").checked,
+    clip: $("lc-clip").checked,
     onDrawn: () => {
       performance.mark("lightcurve-plotted");
       performance.measure("lightcurve", "lightcurve-click", "lightcurve-plotted");
@@ -486,6 +487,7 @@ $("lc-zoom").addEventListener("submit", (event) => {
 });
 $("lc-reset").addEventListener("click", () => state.plot?.reset());
 $("lc-flagged").addEventListener("change", (event) => state.plot?.showFlagged(event.target.checked));
+$("lc-clip").addEventListener("change", (event) => state.plot?.clip(event.target.checked));
 
 async function showOthers(query, did, isCurve) {
   const box = $("lc-others");
