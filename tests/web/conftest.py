@@ -20,19 +20,23 @@ ENV_REQUIRE_BROWSER = "LCDB_REQUIRE_BROWSER"
 ENV_ARTEFACTS = "LCDB_WEB_ARTEFACTS"
 
 
+ARTEFACTS_KEY = pytest.StashKey[Path]()
+
+
 @pytest.fixture(scope="session")
 def artefacts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     configured = os.environ.get(ENV_ARTEFACTS)
     directory = Path(configured) if configured else tmp_path_factory.mktemp("web-screenshots")
     directory.mkdir(parents=True, exist_ok=True)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-
-    def report() -> None:
-        if reporter is not None and any(directory.iterdir()):
-            reporter.write_line(f"browser test screenshots: {directory}")
-
-    request.addfinalizer(report)
+    request.config.stash[ARTEFACTS_KEY] = directory
     return directory
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Says where the screenshots are, after the run's summary."""
+    directory = config.stash.get(ARTEFACTS_KEY, None)
+    if directory is not None and any(directory.iterdir()):
+        terminalreporter.write_line(f"browser test screenshots: {directory}")
 
 
 @pytest.fixture(scope="module")
