@@ -1,13 +1,14 @@
 // Builds the page into the Python package: `web/build.sh` (npm ci, then this script).
 //
 // src/main.js and its imports (CodeMirror, uPlot) are bundled and minified by esbuild into
-// ../tap_service/web/static/app.js and app.css; src/index.html is copied with the sources'
-// hash filled in. The hash (SHA-256 over every file of src/, package.json, package-lock.json
+// ../tap_service/web/static/app.js; their CSS (6 kB) is put inline into index.html, copied
+// from src/index.html with the sources' hash filled in, so that nothing but the page itself
+// stands between the request and the first paint (the script is a deferred module). The hash (SHA-256 over every file of src/, package.json, package-lock.json
 // and this script; see sourcesHash) is what tests/web/test_bundle.py recomputes in Python:
 // a bundle older than its sources fails the test suite, without node.
 
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -44,8 +45,11 @@ await build({
   banner: { js: `/* lcdb-tap web page, built from sources ${hash} by web/build.mjs */`, css: `/* sources ${hash} */` },
   logLevel: "info",
 });
+const css = readFileSync(join(out, "app.css"), "utf8").trim();
+rmSync(join(out, "app.css"));
 const page = readFileSync(join(here, "src", "index.html"), "utf8")
   .replaceAll("{{SOURCES_SHORT}}", hash.slice(0, 12))
-  .replaceAll("{{SOURCES}}", hash);
+  .replaceAll("{{SOURCES}}", hash)
+  .replace("{{STYLE}}", () => css.replaceAll("</style", "<\\/style"));
 writeFileSync(join(out, "index.html"), page);
 console.log(`sources ${hash} -> ${relative(process.cwd(), out)}`);

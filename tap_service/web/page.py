@@ -1,9 +1,10 @@
-"""Serves the built page (``static/index.html`` at ``/``) and its assets (``/static/...``).
+"""Serves the built page (``static/index.html`` at ``/``, its CSS inline) and its script
+(``/static/app.js``).
 
 Only the files of the bundle are served, named exactly; nothing else of the package or the
 file system can be reached through these routes. The page is revalidated on every load (a
-new install may bring a new bundle); its assets carry the bundle's hash in their URLs, so a
-browser may keep them.
+new install may bring a new bundle); the script's URL carries the bundle's hash, so a browser
+may keep it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: The bundle's files (web/build.mjs writes them) and their media types.
 ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
-    "app.css": "text/css; charset=utf-8",
 }
 
 

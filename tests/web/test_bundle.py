@@ -39,6 +39,9 @@ def test_the_committed_bundle_is_built_from_the_committed_sources() -> None:
         head = (page.STATIC / name).read_text()[:200]
         assert expected in head, f"{name}: {stale}"
         assert f"static/{name}?v={expected[:12]}" in html
+    assert f"/* sources {expected} */" in html  # the inline CSS
+    # nothing is left in the bundle's directory that is not served
+    assert {p.name for p in page.STATIC.iterdir()} == {"index.html", *page.ASSETS}
 
 
 def test_the_bundle_needs_nothing_from_the_network() -> None:
