@@ -50,18 +50,27 @@ class Resource:
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    #: Below the service root: "" is the root itself, "/sync", "/tables"...
+    #: Below `root`: "" is the root itself, "/sync", "/tables"...
     path: str
     resources: tuple[Resource, ...]
     capability: Capability | None = None
     #: What the landing page says of it (None: not linked there).
     title: str | None = None
+    #: The service root, or "" for a resource of the site beside it (the page for people at /).
+    root: str = ROOT
 
     def routes(self) -> list[Route]:
         return [
-            Route(ROOT + self.path + r.path, r.handler, methods=list(r.methods))
+            Route(self.root + self.path + r.path, r.handler, methods=list(r.methods))
             for r in self.resources
         ]
+
+    def url(self, base: str) -> str:
+        """Its public URL, given the service's (`base`, …/tap): beside it when not below it."""
+        if self.root == ROOT:
+            return base + self.path
+        site = base[: -len(ROOT)] if base.endswith(ROOT) else base.rsplit("/", 1)[0]
+        return site + self.root + self.path
 
 
 def one(handler: Handler, methods: tuple[str, ...] = ("GET",)) -> tuple[Resource]:

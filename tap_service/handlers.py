@@ -129,7 +129,7 @@ async def landing(request: Request) -> Response:
 def landing_page(base: str, service: Service) -> str:
     """A page for people who open the TAP URL in a browser: what it is and its resources."""
     links = "".join(
-        f'<li><a href="{escape(base + e.path)}">{escape(e.path.lstrip("/"))}</a>: '
+        f'<li><a href="{escape(e.url(base))}">{escape(e.path.strip("/") or e.url(base))}</a>: '
         f"{escape(e.title)}</li>"
         for e in service.endpoints
         if e.title is not None

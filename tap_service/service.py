@@ -46,6 +46,7 @@ from tap_service.uploads.session import gather, load_step
 from tap_service.uws import routes as uws
 from tap_service.uws.changes import Changes
 from tap_service.uws.runner import Runner
+from tap_service.web import page as web
 
 T = TypeVar("T")
 
@@ -95,6 +96,12 @@ def tap_endpoints() -> tuple[Endpoint, ...]:
             one(handlers.examples_page),
             Capability("ivo://ivoa.net/std/DALI#examples", interface="vr:WebBrowser"),
             title="example queries (DALI)",
+        ),
+        Endpoint(
+            "/",
+            web.RESOURCES,
+            title="the page for people: ADQL editor, tables, results, lightcurves and sky view",
+            root="",
         ),
     )
 

@@ -21,7 +21,7 @@ from adql.ast import GeometryFunction
 from adql.metadata import ExprInfo
 from tap_service.app import create_app
 from tap_service.dialect import Dialect
-from tap_service.endpoints import ROOT, Capability, Endpoint, one
+from tap_service.endpoints import Capability, Endpoint, one
 from tap_service.execute import Driver
 from tap_service.params import TapRequest
 from tap_service.query import QueryContext
@@ -52,9 +52,10 @@ def served_paths(client: TestClient) -> set[str]:
 
 def test_every_route_comes_from_the_endpoint_table(served: tuple[TestClient, Service]) -> None:
     client, service = served
-    declared = {ROOT + e.path + r.path for e in service.endpoints for r in e.resources}
+    declared = {e.root + e.path + r.path for e in service.endpoints for r in e.resources}
     assert served_paths(client) == declared
     assert {"/tap", "/tap/sync", "/tap/async/{job_id}/phase", "/tap/tables/{name:path}"} <= declared
+    assert {"/", "/static/{name}"} <= declared  # the page for people, beside the service
 
 
 def test_capabilities_declare_exactly_the_endpoints_that_have_one(
@@ -77,7 +78,8 @@ def test_the_landing_page_links_exactly_the_titled_endpoints(
     client, service = served
     page = etree.fromstring(client.get("/tap").content, etree.HTMLParser())
     links = [a.get("href") for a in page.iter("a")]
-    assert links == [f"http://testserver/tap{e.path}" for e in service.endpoints if e.title]
+    assert links == [e.url("http://testserver/tap") for e in service.endpoints if e.title]
+    assert "http://testserver/" in links  # the page for people
     for link in links:  # each resolves (/sync without a query answers with a DALI error)
         assert client.get(link).status_code == (400 if link.endswith("/sync") else 200), link
 
