@@ -69,6 +69,8 @@ class ServerStatus:
     initialised: bool
     running: bool
     pid: int | None
+    #: not running, but not stopped cleanly either (the next start clears what is left)
+    crashed: bool = False
 
 
 class EmbeddedPostgres:
@@ -91,7 +93,8 @@ class EmbeddedPostgres:
         if not (self.pgdata / "PG_VERSION").exists():
             return ServerStatus(initialised=False, running=False, pid=None)
         pid = self._postmaster()
-        return ServerStatus(initialised=True, running=pid is not None, pid=pid)
+        crashed = pid is None and (self.pgdata / PID_FILE).exists()
+        return ServerStatus(initialised=True, running=pid is not None, pid=pid, crashed=crashed)
 
     def url(self, database: str = DATABASE) -> str:
         """SQLAlchemy URL of `database` on this server (psycopg 3 driver, Unix socket)."""

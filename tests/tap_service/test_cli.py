@@ -207,6 +207,7 @@ def test_db_start_after_the_postmaster_was_killed(
         time.sleep(0.02)
     capsys.readouterr()
     assert main(["db", "status"]) == 3
+    assert "embedded PostgreSQL crashed" in capsys.readouterr().out
     assert main(["db", "start"]) == 0
     assert "embedded PostgreSQL started" in capsys.readouterr().out
     with psycopg.connect(server.libpq_url()) as conn:
