@@ -55,8 +55,10 @@ def member(pid: int, pgdata: Path) -> Member | None:
     """
     base = PROC / str(pid)
     try:
-        cwd = os.readlink(base / "cwd")
-        exe = os.readlink(base / "exe")
+        if os.readlink(base / "cwd") != os.path.realpath(pgdata):
+            return None
+        if not Path(os.readlink(base / "exe")).name.startswith("postgres"):
+            return None  # (a binary replaced while running reads "postgres (deleted)")
         state = (base / "stat").read_text().rpartition(")")[2].split()[0]
         title = (base / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except (FileNotFoundError, ProcessLookupError, IndexError):
@@ -65,9 +67,7 @@ def member(pid: int, pgdata: Path) -> Member | None:
         if base.exists():
             raise
         return None
-    if state in ("Z", "X") or cwd != os.path.realpath(pgdata):
-        return None
-    if not Path(exe).name.startswith("postgres"):  # "postgres (deleted)" after an upgrade
+    if state in ("Z", "X"):
         return None
     return Member(pid, title.strip())
 
