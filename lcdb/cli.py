@@ -109,6 +109,8 @@ def _status(args: argparse.Namespace, settings: DatabaseSettings) -> int:
         _say(f"embedded PostgreSQL running (pid {state.pid}); data in {server.pgdata}")
         return 0
     what = "stopped" if state.initialised else "not created yet"
+    if state.crashed:
+        what = "crashed (its postmaster is gone; a start recovers the data)"
     _say(
         f"embedded PostgreSQL {what}; data directory {server.pgdata} (start it: lcdb-tap db start)"
     )

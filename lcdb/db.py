@@ -59,15 +59,17 @@ def check_server(engine: Engine, *, minimum: tuple[int, int] = MINIMUM_SERVER_VE
 
 
 @contextlib.contextmanager
-def database_url(settings: DatabaseSettings) -> Iterator[str]:
+def database_url(settings: DatabaseSettings, *, supervise: bool = False) -> Iterator[str]:
     """The URL to use while the block runs; the embedded server is started on demand.
 
     An embedded server started here is stopped again at the end; one that was already running
-    (`lcdb-tap db start`) is left running.
+    (`lcdb-tap db start`) is left running. With `supervise` (long-running commands: `serve`,
+    `demo`) the embedded server is started again should it crash during the block, whoever
+    started it: the service needs it, and one `db start` left running is meant to run.
     """
     if settings.url is not None:
         yield normalise_url(settings.url).render_as_string(hide_password=False)
         return
     server = EmbeddedPostgres(settings.home)
-    with server.running():
+    with server.running(supervise=supervise):
         yield server.url()

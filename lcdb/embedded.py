@@ -11,6 +11,9 @@ Design:
 - PostgreSQL refuses to run as root; as root the server runs as the system account
   ``lcdb-postgres`` (created on first use), which owns the data directory.
 - Start and stop are serialised by a lock file, so concurrent commands cannot race initdb.
+- A crash (the postmaster killed, its backends orphaned, its lock files left) is cleared by the
+  next start, for this data directory only (`lcdb.pgprocess`); a service can have the server
+  restarted while it runs (`running(supervise=True)`, `lcdb.supervise`).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ import contextlib
 import fcntl
 import hashlib
 import importlib.util
+import logging
 import os
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -32,13 +37,20 @@ from pathlib import Path
 
 import psycopg
 
+from lcdb import pgprocess
 from lcdb.errors import EmbeddedServerError
+from lcdb.supervise import Watchdog
+
+log = logging.getLogger(__name__)
 
 SUPERUSER = "postgres"
 DATABASE = "lcdb"
 SERVICE_ACCOUNT = "lcdb-postgres"
 SOCKET_PORT = 5432  # only names the socket file: the server opens no TCP port
 _MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes on Linux, 104 on macOS
+PID_FILE = "postmaster.pid"
+ORPHAN_GRACE = 3.0  # seconds an orphaned backend gets to end on SIGTERM before SIGKILL
+STOP_TIMEOUT = 60.0
 
 
 def binaries() -> Path:
@@ -57,6 +69,8 @@ class ServerStatus:
     initialised: bool
     running: bool
     pid: int | None
+    #: not running, but not stopped cleanly either (the next start clears what is left)
+    crashed: bool = False
 
 
 class EmbeddedPostgres:
@@ -78,9 +92,9 @@ class EmbeddedPostgres:
     def status(self) -> ServerStatus:
         if not (self.pgdata / "PG_VERSION").exists():
             return ServerStatus(initialised=False, running=False, pid=None)
-        result = self._run(["pg_ctl", "status", "-D", str(self.pgdata)], check=False)
-        pid = _read_pid(self.pgdata) if result.returncode == 0 else None
-        return ServerStatus(initialised=True, running=result.returncode == 0, pid=pid)
+        pid = self._postmaster()
+        crashed = pid is None and (self.pgdata / PID_FILE).exists()
+        return ServerStatus(initialised=True, running=pid is not None, pid=pid, crashed=crashed)
 
     def url(self, database: str = DATABASE) -> str:
         """SQLAlchemy URL of `database` on this server (psycopg 3 driver, Unix socket)."""
@@ -95,40 +109,69 @@ class EmbeddedPostgres:
     def start(self) -> bool:
         """Initialise if needed, start if not running, ensure the `lcdb` database exists.
 
+        A server that crashed (its postmaster gone, its ``postmaster.pid`` left behind) is
+        cleaned up first (`_clear_crash`); PostgreSQL then recovers its data from the WAL.
         Returns True when this call started the server (so the caller knows to stop it).
         """
         with self._lock():
             self._prepare_directories()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
-            started = False
-            if not self.status().running:
-                self._pg_ctl_start()
-                started = True
-            self._ensure_database(DATABASE)
-            return started
+            if self._postmaster() is not None:
+                self._ensure_database(DATABASE)
+                return False
+            self._start_after_any_crash()
+            return True
+
+    def ensure_running(self) -> bool:
+        """Start the server again if it crashed; True if it did.
+
+        For a service that must outlive a crash of its database (`lcdb.supervise` calls this
+        periodically). A server that was stopped cleanly (``lcdb-tap db stop``: no
+        ``postmaster.pid`` is left) stays stopped, as the operator asked.
+        """
+        crashed = self._crashed  # checked first without the lock: the usual answer is no
+        if not crashed():
+            return False
+        with self._lock():
+            if not crashed():
+                return False
+            log.warning(
+                "the embedded PostgreSQL in %s stopped unexpectedly; starting it again", self.home
+            )
+            self._start_after_any_crash()
+            return True
 
     def stop(self) -> bool:
-        """Stop the server if it runs (fast shutdown: sessions are cancelled, data is safe)."""
+        """Stop the server if it runs (fast shutdown: sessions are cancelled, data is safe).
+
+        What is left of a crashed server (orphaned backends, stale lock files) is cleared, so
+        that after `stop` nothing of this data directory runs.
+        """
         with self._lock():
-            if not self.status().running:
+            pid = self._postmaster()
+            if pid is None:
+                if (self.pgdata / PID_FILE).exists():
+                    self._clear_crash()
                 return False
-            result = self._run(
-                ["pg_ctl", "stop", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60"],
-                check=False,
-            )
-            if result.returncode != 0:
-                raise EmbeddedServerError(
-                    f"could not stop the embedded PostgreSQL: {result.stderr.strip()}"
-                )
+            self._stop_postmaster(pid)
             return True
 
     @contextlib.contextmanager
-    def running(self) -> Iterator[EmbeddedPostgres]:
-        """Start the server on demand for a block; stop it after only if this call started it."""
+    def running(self, *, supervise: bool = False) -> Iterator[EmbeddedPostgres]:
+        """Start the server on demand for a block; stop it after only if this call started it.
+
+        With `supervise`, a watchdog restarts the server should it crash during the block
+        (`lcdb.supervise.Watchdog`); it is stopped before the server is, so that a clean stop
+        at the end is not taken for a crash.
+        """
         started = self.start()
         try:
-            yield self
+            if supervise:
+                with Watchdog(self):
+                    yield self
+            else:
+                yield self
         finally:
             if started:
                 self.stop()
@@ -184,6 +227,103 @@ class EmbeddedPostgres:
                 f"initdb failed for {self.pgdata}: {(result.stderr or result.stdout).strip()}"
             )
 
+    def _postmaster(self) -> int | None:
+        """The pid of this data directory's live postmaster, or None.
+
+        On Linux the process itself is checked (`lcdb.pgprocess`): a ``postmaster.pid`` that
+        names a dead pid, a zombie or another program's process does not count, and a
+        postmaster whose pid file was removed still does. Elsewhere ``pg_ctl status`` decides.
+        """
+        if not pgprocess.supported():
+            result = self._run(["pg_ctl", "status", "-D", str(self.pgdata)], check=False)
+            return _read_pid(self.pgdata) if result.returncode == 0 else None
+        pid = _read_pid(self.pgdata)
+        if pid is not None and pid > 0:
+            try:
+                found = pgprocess.member(pid, self.pgdata)
+            except PermissionError:  # another user's process: our server runs as us (or, as
+                found = None  # root, as the service account, whose processes root may read)
+            if found is not None and found.is_postmaster:
+                return pid
+        return next((p.pid for p in pgprocess.members(self.pgdata) if p.is_postmaster), None)
+
+    def _crashed(self) -> bool:
+        """The postmaster is gone but its ``postmaster.pid`` is left (a clean stop removes it).
+
+        A postmaster removes its file before it exits, so the file still there after the
+        postmaster was seen dead means it did not stop cleanly. Without the file (stopped, or
+        never started) nothing is looked up: the watchdog asks twice a second.
+        """
+        pid_file = self.pgdata / PID_FILE
+        return pid_file.exists() and self._postmaster() is None and pid_file.exists()
+
+    def _start_after_any_crash(self) -> None:
+        """Start the postmaster (no postmaster runs); never leave one behind on failure.
+
+        Interrupted (Ctrl-C, SIGTERM as `lcdb.shutdown` raises it) or failing after the
+        postmaster came up, the server is stopped again: the caller never learnt it started.
+        """
+        if (self.pgdata / PID_FILE).exists():
+            self._clear_crash()
+        try:
+            self._pg_ctl_start()
+            self._ensure_database(DATABASE)
+        except BaseException:
+            pid = self._postmaster()
+            if pid is not None:
+                self._stop_postmaster(pid)
+            raise
+
+    def _clear_crash(self) -> None:
+        """What operators do after a postmaster crash, for this data directory only.
+
+        End the orphaned backends (they hold the shared memory, so a new postmaster would not
+        start; SIGTERM, then SIGKILL after `ORPHAN_GRACE`), then remove the lock files naming
+        the dead postmaster (PostgreSQL does not trust a pid file whose pid lives, and a zombie
+        or a reused pid lives). PostgreSQL's start then replays the WAL: committed data is kept.
+        """
+        if not pgprocess.supported():
+            return  # no way to tell the orphans apart: PostgreSQL's own checks decide
+        orphans = pgprocess.members(self.pgdata)
+        if orphans:
+            log.warning(
+                "ending %d orphaned process(es) of the crashed embedded PostgreSQL in %s: %s",
+                len(orphans),
+                self.pgdata,
+                ", ".join(f"{p.pid} ({p.title})" for p in orphans),
+            )
+        left = pgprocess.terminate(orphans, self.pgdata, grace=ORPHAN_GRACE)
+        if left:
+            raise EmbeddedServerError(
+                f"processes of the crashed embedded PostgreSQL in {self.pgdata} do not end "
+                f"even on SIGKILL: {', '.join(str(p.pid) for p in left)}"
+            )
+        for lock in (self.pgdata / PID_FILE, self.socket_dir / f".s.PGSQL.{SOCKET_PORT}.lock"):
+            lock.unlink(missing_ok=True)
+
+    def _stop_postmaster(self, pid: int) -> None:
+        if _read_pid(self.pgdata) != pid:
+            # running without its pid file (removed by hand): pg_ctl cannot find it
+            self._signal_postmaster(pid)
+            return
+        result = self._run(
+            ["pg_ctl", "stop", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60"],
+            check=False,
+        )
+        if result.returncode != 0:
+            raise EmbeddedServerError(
+                f"could not stop the embedded PostgreSQL: {result.stderr.strip()}"
+            )
+
+    def _signal_postmaster(self, pid: int) -> None:
+        """Fast shutdown (SIGINT) of a postmaster pg_ctl cannot name, waiting for its end."""
+        process = pgprocess.Member(pid, "postgres")
+        pgprocess.send(process, signal.SIGINT, self.pgdata)
+        if pgprocess.wait_gone([process], self.pgdata, STOP_TIMEOUT):
+            raise EmbeddedServerError(
+                f"the embedded PostgreSQL (pid {pid}) did not stop within {STOP_TIMEOUT:g} s"
+            )
+
     def _pg_ctl_start(self) -> None:
         options = [
             "-c listen_addresses=''",
@@ -191,6 +331,10 @@ class EmbeddedPostgres:
             "-c unix_socket_permissions=0700",
             f"-p {SOCKET_PORT}",
         ]
+        if sys.platform.startswith("linux"):
+            # After a crash PostgreSQL fsyncs every file of the data directory before replaying
+            # its WAL (seconds on a busy disk); one syncfs() of the file system is as safe.
+            options.append("-c recovery_init_sync_method=syncfs")
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         result = self._run(
@@ -357,7 +501,7 @@ def _grant_traverse(path: Path) -> None:
 
 def _read_pid(pgdata: Path) -> int | None:
     try:
-        return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        return int((pgdata / PID_FILE).read_text().split("\n", 1)[0])
     except (OSError, ValueError):
         return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -15,6 +16,7 @@ from lcdb.demo.population import BASE_QLP, BASE_SPOC
 from lcdb.errors import LcdbError
 from lcdb.ingest.cli import DEFAULT_JOBS, add_ingest_commands
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
+from lcdb.shutdown import Terminated, terminating_unwinds
 from obscore.cli import add_obscore_commands, refresh_after_ingest
 from tap_service.settings import OPTIONS, Settings
 
@@ -55,7 +57,7 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
         help=f"PostgreSQL URL (overrides {ENV_DATABASE_URL}; default: the embedded server)",
     )
     add_serving_options(serve)
-    serve.set_defaults(handler=run_serve)
+    serve.set_defaults(handler=run_serve, serves=True)
 
 
 def add_serving_options(parser: argparse.ArgumentParser) -> None:
@@ -79,7 +81,7 @@ def service_settings(args: argparse.Namespace, database: DatabaseSettings) -> Se
 
 def run_serve(args: argparse.Namespace, database: DatabaseSettings) -> int:
     settings = service_settings(args, database)  # a bad setting fails before the database starts
-    with database_url(database) as url:
+    with database_url(database, supervise=True) as url:
         prepare_schema(url, database)
         serve(args, settings, url)
     return 0
@@ -90,8 +92,18 @@ def prepare_schema(url: str, database: DatabaseSettings) -> None:
     migrate.prepare(url, embedded=database.embedded, needed_by="the service")
 
 
+#: Seconds requests still in flight get to finish once SIGTERM or Ctrl-C arrives; then they are
+#: cancelled and the app shuts down (the job runner marks running jobs ERROR). Bounded so
+#: that the whole stop fits in what supervisors allow before SIGKILL (Docker: 10 s).
+SHUTDOWN_GRACE = 5
+
+
 def serve(args: argparse.Namespace, settings: Settings, url: str) -> None:
-    """Serve TAP until Ctrl-C (uvicorn handles the signal and returns)."""
+    """Serve TAP until SIGTERM or Ctrl-C, after uvicorn's graceful shutdown.
+
+    uvicorn handles both signals while it serves, then raises them again: SIGINT then ends
+    in uvicorn (which returns), SIGTERM as `Terminated` (`lcdb.shutdown`).
+    """
     import uvicorn
 
     from tap_service.app import create_app
@@ -104,6 +116,7 @@ def serve(args: argparse.Namespace, settings: Settings, url: str) -> None:
         server_header=False,
         proxy_headers=True,
         log_level="info",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
     )
 
 
@@ -140,7 +153,7 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
         f"files and adds them (remove ${ENV_HOME}/demo to start afresh)",
     )
     add_serving_options(demo)
-    demo.set_defaults(handler=run_demo)
+    demo.set_defaults(handler=run_demo, serves=True)
 
 
 def run_demo(args: argparse.Namespace, database: DatabaseSettings) -> int:
@@ -149,7 +162,7 @@ def run_demo(args: argparse.Namespace, database: DatabaseSettings) -> int:
 
     target = demo_database(database)
     settings = service_settings(args, target)
-    with database_url(target) as url:
+    with database_url(target, supervise=True) as url:
         prepare_schema(url, target)
         prepare_demo(url, demo_files(database), Request(size=args.size), _say, jobs=DEFAULT_JOBS)
         for line in demo_usage(shown_url(args, settings)):
@@ -191,15 +204,23 @@ def _positive_float(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. SIGTERM and Ctrl-C unwind it (so an embedded server it started is
+    stopped); a service (`serve`, `demo`) stopped so ends with status 0 at any stage, since
+    being stopped is how a service ends; another command exits 128 + the signal's number."""
     args = build_parser().parse_args(argv)
     settings = DatabaseSettings.from_env(url=args.database_url)
+    serves = bool(getattr(args, "serves", False))
     try:
-        return int(args.handler(args, settings))
+        with terminating_unwinds():
+            return int(args.handler(args, settings))
     except LcdbError as exc:
         print(f"lcdb-tap: error: {exc}", file=sys.stderr)
         return 1
+    except Terminated as exc:
+        print(f"lcdb-tap: {exc}", file=sys.stderr)
+        return 0 if serves else 128 + exc.signum
     except KeyboardInterrupt:
-        return 130
+        return 0 if serves else 128 + signal.SIGINT
 
 
 def _version() -> str:

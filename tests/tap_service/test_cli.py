@@ -182,3 +182,34 @@ def test_serve_refuses_a_database_that_is_not_migrated(
 ) -> None:
     assert main(["serve", "--database-url", fresh_database_url, "--port", "1"]) == 1
     assert "run `lcdb-tap db upgrade` first" in capsys.readouterr().err
+
+
+def test_db_start_after_the_postmaster_was_killed(
+    lcdb_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The report's case: kill -9 of the postmaster, then `lcdb-tap db start` must start it."""
+    import os
+    import signal
+    import time
+
+    import psycopg
+
+    from lcdb import pgprocess
+
+    assert main(["db", "start"]) == 0
+    server = EmbeddedPostgres(lcdb_home)
+    client = psycopg.connect(server.libpq_url(), autocommit=True)
+    client.execute("CREATE TABLE kept AS SELECT 1 AS x")
+    pid = server.status().pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    while pgprocess.member(pid, server.pgdata) is not None:
+        time.sleep(0.02)
+    capsys.readouterr()
+    assert main(["db", "status"]) == 3
+    assert "embedded PostgreSQL crashed" in capsys.readouterr().out
+    assert main(["db", "start"]) == 0
+    assert "embedded PostgreSQL started" in capsys.readouterr().out
+    with psycopg.connect(server.libpq_url()) as conn:
+        assert conn.execute("SELECT x FROM kept").fetchone() == (1,)
+    client.close()

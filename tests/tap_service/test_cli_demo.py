@@ -13,11 +13,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
+import psycopg
 import pytest
 import pyvo
 
-from lcdb.embedded import EmbeddedPostgres
+from lcdb import pgprocess
+from lcdb.embedded import PID_FILE, EmbeddedPostgres
 from tap_service.cli import DEMO_COUNT_URL, DEMO_QUERY, build_parser, demo_usage, main
 from tap_service.examples import EXAMPLES
 from tests.lcdb.demo.support import seed_ffi_catalogs
@@ -179,3 +182,74 @@ def test_demo_refuses_an_external_database_without_the_schema(
     assert main(["demo", "--database-url", fresh_database_url, "--port", "1"]) == 1
     assert "run `lcdb-tap db upgrade` first" in capsys.readouterr().err
     assert not home.exists()  # nothing was built before the check
+
+
+def test_sigterm_while_loading_stops_the_database_and_loading_resumes(demo_home: Path) -> None:
+    """SIGTERM before the demo serves (systemd stopping it during its first start): exit 0,
+    the embedded server stopped, and every file either loaded whole or not at all, so the next
+    start completes the archive."""
+    import threading
+
+    port = free_port()
+    env = {**os.environ, "LCDB_HOME": str(demo_home)}
+    env.pop("LCDB_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tap_service.cli", "demo", "--size", SIZE, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    loading = threading.Event()
+
+    def read(stream: IO[str]) -> None:
+        for line in stream:
+            lines.append(line)
+            if "generating about" in line:
+                loading.set()
+
+    reader = threading.Thread(target=read, args=(process.stdout,), daemon=True)
+    reader.start()
+    try:
+        assert loading.wait(120), "".join(lines)
+        time.sleep(2.5)  # into the loading (or, on a fast machine, past it)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(timeout=10)
+    process.stdout.close()
+    output = "".join(lines)
+    assert process.returncode == 0, output
+    assert "serving TAP" not in output, output  # it was stopped before serving
+    assert "stopped by SIGTERM" in output
+    pgdata = EmbeddedPostgres(demo_home / "demo").pgdata
+    assert pgprocess.members(pgdata) == []
+    assert not (pgdata / PID_FILE).exists()
+
+    server = EmbeddedPostgres(demo_home / "demo")
+    with server.running(), psycopg.connect(server.libpq_url()) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM lcdb_internal.ingested_file"
+            "        WHERE kind IN ('spoc', 'tess-spoc', 'qlp')),"
+            "       (SELECT count(DISTINCT product_path) FROM lcdb.dataset)"
+        ).fetchone()
+    assert row is not None and row[0] == row[1]  # each file: its log row and its data, or neither
+
+    process, _ = start_demo(demo_home, port)
+    try:
+        tap = pyvo.dal.TAPService(f"http://127.0.0.1:{port}/tap")
+        products = tap.search("SELECT COUNT(DISTINCT product_path) AS n FROM lcdb.dataset")
+        frames = tap.search("SELECT COUNT(*) AS n FROM lcdb.fits_frame")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=90)
+    assert process.returncode == 0, output
+    assert ", 0 failed)" in next(line for line in output.splitlines() if "demo: loaded" in line)
+    assert products["n"][0] == 3 + 9 + 1  # the real ones, QLP and SPOC synthetic ones
+    assert frames["n"][0] == 20512 + 24688
+    assert pgprocess.members(pgdata) == []
