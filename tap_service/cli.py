@@ -18,6 +18,7 @@ from lcdb.ingest.cli import DEFAULT_JOBS, add_ingest_commands
 from lcdb.settings import ENV_DATABASE_URL, ENV_HOME, DatabaseSettings
 from lcdb.shutdown import Terminated, terminating_unwinds
 from obscore.cli import add_obscore_commands, refresh_after_ingest
+from tap_service.endpoints import ROOT
 from tap_service.settings import OPTIONS, Settings
 
 
@@ -108,7 +109,11 @@ def serve(args: argparse.Namespace, settings: Settings, url: str) -> None:
 
     from tap_service.app import create_app
 
-    print(f"lcdb-tap: serving TAP on {shown_url(args, settings)}", flush=True)
+    tap = shown_url(args, settings)
+    print(
+        f"lcdb-tap: serving TAP on {tap} and a page for people on {tap.removesuffix(ROOT)}/",
+        flush=True,
+    )
     uvicorn.run(
         create_app(settings, url),
         host=args.host,
@@ -178,9 +183,11 @@ DEMO_COUNT_URL = (
 
 
 def demo_usage(tap_url: str) -> list[str]:
-    """The three ways in that the demo prints: pyvo, curl, TOPCAT."""
+    """The four ways in that the demo prints: the page, pyvo, curl, TOPCAT."""
+    page = tap_url.removesuffix(ROOT) + "/"
     return [
         f"lcdb-tap demo: the demo archive is served at {tap_url}",
+        f"  - in a browser: {page}",
         "  - in Python with pyvo:",
         "        import pyvo",
         f'        tap = pyvo.dal.TAPService("{tap_url}")',

@@ -169,6 +169,7 @@ def test_demo_options() -> None:
 def test_demo_usage_names_the_url_in_every_example() -> None:
     lines = demo_usage("http://example.org:9000/tap")
     assert sum("http://example.org:9000/tap" in line for line in lines) == 4
+    assert "  - in a browser: http://example.org:9000/" in lines
 
 
 def test_demo_refuses_an_external_database_without_the_schema(
