@@ -41,6 +41,10 @@ class ADQLSyntaxError(ADQLError):
     """The text is not an ADQL 2.1 query."""
 
 
+class ADQLTooComplex(ADQLSyntaxError):
+    """The query nests deeper than the translator can follow (:mod:`adql.complexity`)."""
+
+
 class ADQLSemanticError(ADQLError):
     """The query is well-formed but names something unknown or misuses a function.
 

@@ -5,8 +5,9 @@ character work in C, which is what makes the hand-written parser fast (see ``par
 Lexical rules follow ADQL 2.1 §2.1: regular identifiers are ASCII letters then letters,
 digits or underscores; keywords are case-insensitive; ``--`` comments run to the end of
 the line (or of the text); strings double their quotes; numbers include ``.5``, ``5.``,
-``1e-5`` and 2.1 hexadecimal ``0x1F``. Anything else (``;``, ``::``, ``%``, ``[`` ...) is
-rejected here, so no SQL outside ADQL can reach the generator.
+``1e-5`` and 2.1 hexadecimal ``0x1F``. One ``;`` may end the text (SQL tools add it; what
+follows it may only be blanks and comments). Anything else (another ``;``, ``::``, ``%``,
+``[`` ...) is rejected here, so no SQL outside ADQL can reach the generator.
 """
 
 from __future__ import annotations
@@ -162,7 +163,12 @@ def tokenize(text: str) -> list[Token]:
         else:
             append(_quoted(index, text[start + 1 : end - 1], line, col, start, end))
     bad = _SKIP_RE.match(text, pos).end()  # type: ignore[union-attr]
-    _bad_character(text, bad, *_position(newlines, bad))
+    line, col = _position(newlines, bad)
+    if text[bad] == ";" and _SKIP_RE.match(text, bad + 1).end() == len(text):  # type: ignore[union-attr]
+        # one trailing semicolon (and blanks or comments after it), as pasted from SQL tools
+        append(Token(EOF, "", line, col, bad, bad))
+        return tokens
+    _bad_character(text, bad, line, col)
 
 
 def _quoted(index: int, body: str, line: int, col: int, start: int, end: int) -> Token:
