@@ -71,7 +71,7 @@ HEX = "hex"  # hexadecimal integer; ``value`` is the text
 OP = "op"  # punctuation; ``value`` is the text
 EOF = "eof"
 
-_SKIP = r"(?:[ \t\r\n\f\v]+|--[^\n]*)*"  # whitespace and comments, consumed before a token
+_SKIP = r"(?:[ \t\r\n\f\v]+|--[^\n]*)*+"  # whitespace and comments before a token
 _TOKEN_RE = re.compile(
     _SKIP
     + r"""
@@ -83,6 +83,7 @@ _TOKEN_RE = re.compile(
     | (?P<qident>"(?:[^"]|"")*")
     | (?P<str>'(?:[^']|'')*')
     | (?P<eof>\Z)
+    | (?P<bad>[\s\S])
     )""",
     re.VERBOSE,
 )
@@ -90,6 +91,7 @@ _SKIP_RE = re.compile(_SKIP)
 _GROUPS = _TOKEN_RE.groupindex
 _WORD, _HEX, _NUM, _OP = _GROUPS["word"], _GROUPS["hex"], _GROUPS["num"], _GROUPS["op"]
 _QIDENT, _STR, _EOF = _GROUPS["qident"], _GROUPS["str"], _GROUPS["eof"]
+_BAD = _GROUPS["bad"]
 _NEWLINE_RE = re.compile("\n")
 _WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 #: PostgreSQL silently truncates longer names, which could merge two distinct ones.
@@ -130,12 +132,14 @@ def tokenize(text: str) -> list[Token]:
     append = tokens.append
     newlines = [m.start() for m in _NEWLINE_RE.finditer(text)]
     pos = 0
-    # finditer runs the scan in C; it skips what matches nothing, so a gap between one
-    # match and the next is an invalid character.
+    # finditer runs the scan in C. Every position matches (an invalid character as `bad`),
+    # so a failed match never makes it search on from each following character (quadratic
+    # after a long run of blanks); the skip of blanks and comments is possessive for the
+    # same reason (nested repeats would backtrack exponentially).
     for m in _TOKEN_RE.finditer(text):
-        if m.start() != pos:
-            break
         index = m.lastindex or 0
+        if index == _BAD:
+            break
         start, end = m.span(index)
         pos = end
         if newlines:
