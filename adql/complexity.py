@@ -21,6 +21,9 @@ With the limits below a query at the limits needs under 600 frames in any stage
 (tests/adql/test_complexity.py checks that with a lowered recursion limit), leaving the
 caller (a worker thread, a notebook, a test runner) the rest. They are generous for
 queries people write: SQL Server allows 32 levels of nested subqueries.
+
+The resolver also refuses a select list wider than PostgreSQL takes (:data:`MAX_COLUMNS`),
+counting the columns ``*`` expands to.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from adql.lexer import OP, Token
 MAX_PARENTHESES = 40
 #: The deepest the syntax tree may be (each operator of a chain is a level).
 MAX_DEPTH = 100
+#: The most columns a select list may have, ``*`` expanded: PostgreSQL's target-list limit
+#: (MaxTupleAttributeNumber), checked by the resolver so the database never sees more.
+MAX_COLUMNS = 1664
 
 
 def check_parentheses(tokens: list[Token]) -> None:

@@ -159,7 +159,7 @@ def tokenize(text: str) -> list[Token]:
             append(Token(OP, text[start:end], line, col, start, end))
         elif index in (_NUM, _HEX):
             if _WORD_CHAR.match(text, end):
-                raise ADQLSyntaxError(f"Invalid number '{text[start : end + 1]}'", line, col)
+                raise ADQLSyntaxError(f"Invalid number '{text[start : end + 1][:40]}'", line, col)
             append(Token(NUM if index == _NUM else HEX, text[start:end], line, col, start, end))
         elif index == _EOF:
             append(Token(EOF, "", line, col, start, end))

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from adql import ast
 from adql.catalog import Catalog
-from adql.errors import ADQLSemanticError
+from adql.complexity import MAX_COLUMNS
+from adql.errors import ADQLSemanticError, ADQLTooComplex
 from adql.metadata import unindexed
 from adql.resolution import ColumnBinding, OutputItem, Resolution, TableBinding
 from adql.resolution import norm as _norm
@@ -259,23 +260,32 @@ class Resolver(FromResolver):
         for item in select.items:
             if isinstance(item, ast.AllColumns):
                 outputs.extend(self.expand_star(item, scope))
-                continue
-            info = self.expression(item.expr, scope)
-            if item.alias is not None:
-                outputs.append(OutputItem(item.alias.name, info, item.expr, explicit=True))
             else:
-                outputs.append(OutputItem(self.default_name(item.expr), info, item.expr))
+                info = self.expression(item.expr, scope)
+                if item.alias is not None:
+                    outputs.append(OutputItem(item.alias.name, info, item.expr, explicit=True))
+                else:
+                    outputs.append(OutputItem(self.default_name(item.expr), info, item.expr))
+            if len(outputs) > MAX_COLUMNS:  # checked as it grows: naming below is quadratic
+                raise ADQLTooComplex(
+                    f"Too many columns: the select list has more than {MAX_COLUMNS} "
+                    f"(PostgreSQL's limit){' with this * expanded' if outputs[-1].node else ''}",
+                    item.line,
+                    item.col,
+                )
         taken = {o.name.lower() for o in outputs if o.explicit}
         seen: set[str] = set()
+        tried: dict[str, int] = {}  # the last suffix tried per name: linear, not quadratic
         for out in outputs:
             if out.star is not None:
                 continue
             base = out.name
             name = base
-            n = 1
+            n = tried.get(base.lower(), 1)
             while name.lower() in seen or (not out.explicit and name.lower() in taken):
                 n += 1
                 name = f"{base}_{n}"
+            tried[base.lower()] = n
             seen.add(name.lower())
             out.name = name
         return outputs
