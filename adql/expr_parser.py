@@ -363,16 +363,16 @@ class ExpressionParser(TokenCursor):
 LEFT_DEEP_CHAIN = 16
 
 
-def _chain(
-    kind: type[ast.And] | type[ast.Or], terms: list[ast.Expression]
-) -> ast.Expression:
+def _chain(kind: type[ast.And] | type[ast.Or], terms: list[ast.Expression]) -> ast.Expression:
     if len(terms) <= LEFT_DEEP_CHAIN:
         left = terms[0]
         for right in terms[1:]:
             left = kind(left, right, left.line, left.col)
         return left
     while len(terms) > 1:  # pairwise, level by level: a balanced tree without recursion
-        paired = [kind(a, b, a.line, a.col) for a, b in zip(terms[::2], terms[1::2], strict=False)]
+        paired: list[ast.Expression] = [
+            kind(a, b, a.line, a.col) for a, b in zip(terms[::2], terms[1::2], strict=False)
+        ]
         if len(terms) % 2:
             paired.append(terms[-1])
         terms = paired
