@@ -16,7 +16,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
-from tap_service import examples, query, vosi
+from tap_service import examples, forms, query, vosi
 from tap_service.errors import NotFound
 from tap_service.params import collect, parse_tap_request
 from tap_service.uploads.parts import file_parts
@@ -30,12 +30,12 @@ XML = "text/xml; charset=UTF-8"
 
 async def sync_query(request: Request) -> Response:
     service = service_of(request)
-    items: list[tuple[str, object]] = list(request.query_params.multi_items())
+    items = await forms.parameters(request, service.settings)
     parts: dict[str, bytes] = {}
     if request.method == "POST":
-        form = await request.form()
-        items += form.multi_items()
-        parts = await file_parts(form, service.settings.upload_limit)
+        parts = await file_parts(
+            await forms.read_form(request, service.settings), service.settings.upload_limit
+        )
     tap_request = parse_tap_request(collect(items), service.settings)
     context = await run_in_threadpool(
         service.query_context,

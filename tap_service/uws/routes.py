@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from tap_service import forms, results
 from tap_service import params as check
-from tap_service import results
 from tap_service.endpoints import Resource
 from tap_service.errors import BadParameter, NotFound
 from tap_service.params import collect, single
@@ -67,11 +67,7 @@ def _xml(body: bytes) -> Response:
 
 
 async def _params(request: Request) -> dict[str, list[str]]:
-    items: list[tuple[str, object]] = list(request.query_params.multi_items())
-    if request.method == "POST":
-        form = await request.form()
-        items += form.multi_items()
-    params = collect(items)
+    params = collect(await forms.parameters(request, _settings(request)))
     check.refuse_nul(params)
     return params
 
@@ -114,7 +110,7 @@ async def create_job(request: Request) -> Response:
     destruction = check.destruction(settings, now, single(params, "DESTRUCTION"))
     query_params = {name: values for name, values in params.items() if name not in CONTROL}
     parts = (
-        await file_parts(await request.form(), settings.upload_limit)
+        await file_parts(await forms.read_form(request, settings), settings.upload_limit)
         if request.method == "POST"
         else {}
     )
