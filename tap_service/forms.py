@@ -44,11 +44,17 @@ def field_limit(settings: Settings) -> int:
     return max(FIELD_LIMIT, 4 * settings.query_limit)
 
 
-async def parameters(request: Request, settings: Settings) -> list[tuple[str, object]]:
-    """The URL's parameters, then the form's (POST), in order; file parts as UploadFiles."""
-    items: list[tuple[str, object]] = list(request.query_params.multi_items())
+async def parameters(request: Request, settings: Settings) -> list[tuple[str, str]]:
+    """The URL's parameters, then the form's text fields (POST), in order.
+
+    File parts are closed here (their temporary files would otherwise wait for the garbage
+    collector): a resource that takes uploads reads them (`read_form`) before this.
+    """
+    items = list(request.query_params.multi_items())
     if request.method == "POST":
-        items += (await read_form(request, settings)).multi_items()
+        form = await read_form(request, settings)
+        items += [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+        await form.close()
     return items
 
 

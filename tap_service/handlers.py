@@ -30,12 +30,12 @@ XML = "text/xml; charset=UTF-8"
 
 async def sync_query(request: Request) -> Response:
     service = service_of(request)
-    items = await forms.parameters(request, service.settings)
     parts: dict[str, bytes] = {}
-    if request.method == "POST":
+    if request.method == "POST":  # the file parts first: read, their temporary files closed
         parts = await file_parts(
             await forms.read_form(request, service.settings), service.settings.upload_limit
         )
+    items = await forms.parameters(request, service.settings)
     tap_request = parse_tap_request(collect(items), service.settings)
     context = await run_in_threadpool(
         service.query_context,
