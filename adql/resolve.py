@@ -49,6 +49,19 @@ def _no_constant(expr: ast.Expression, clause: str) -> None:
         raise ADQLSemanticError(f"{clause} a constant is not allowed", expr.line, expr.col)
 
 
+def _check_width(columns: int, extra: list[ast.Expression], clause: str) -> None:
+    """PostgreSQL counts GROUP BY and ORDER BY expressions in its target list too (as
+    hidden columns, unless it finds them in the select list: counted here regardless)."""
+    if columns + len(extra) > MAX_COLUMNS:
+        where = extra[max(0, MAX_COLUMNS - columns)]
+        raise ADQLTooComplex(
+            f"Too many columns: the select list and the {clause} expressions have more than "
+            f"{MAX_COLUMNS} (PostgreSQL's limit counts them together)",
+            where.line,
+            where.col,
+        )
+
+
 class Resolver(FromResolver):
     def __init__(self, catalog: Catalog | None) -> None:
         super().__init__(catalog is None)
@@ -83,6 +96,10 @@ class Resolver(FromResolver):
         for item in expr.order_by:
             self.order_item(item, outputs, scope)
         body = expr.body
+        if isinstance(body, ast.Select):
+            grouped = [e for e in body.group_by if id(e) not in self.r.group_aliases]
+            sorted_ = [o.expr for o in expr.order_by if id(o) not in self.r.order]
+            _check_width(len(outputs) + len(grouped), sorted_, "ORDER BY")
         sorted_by = tuple(o.expr for o in expr.order_by if id(o) not in self.r.order)
         if (
             isinstance(body, ast.Select)
@@ -168,6 +185,8 @@ class Resolver(FromResolver):
                 scope.aggregates_allowed = True
         if select.having is not None:
             self.condition(select.having, scope)
+        grouped = [e for e in select.group_by if id(e) not in self.r.group_aliases]
+        _check_width(len(outputs), grouped, "GROUP BY")
         self.r.outputs[id(select)] = outputs
         if not self.schemaless:
             self.check_grouping(select, outputs, scope)

@@ -238,3 +238,30 @@ def test_wide_subquery_is_refused_too() -> None:
     inner = ", ".join(f"ra AS c{i}" for i in range(MAX_COLUMNS + 1))
     with pytest.raises(adql.ADQLTooComplex, match="more than 1664"):
         adql.compile(f"SELECT TOP 1 c0 FROM (SELECT {inner} FROM lcdb.target) AS s", CATALOG)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "ORDER BY dec",
+        "GROUP BY ra, dec",
+        "GROUP BY ra, dec ORDER BY dec",
+        "ORDER BY 1",
+        "ORDER BY ra",
+    ],
+)
+def test_order_and_group_by_count_towards_the_width(
+    tail: str, explain: Callable[[str], Any]
+) -> None:
+    """PostgreSQL adds ORDER BY/GROUP BY expressions to its target list: 1664 + 1 fails there
+    (measured: TooManyColumns), so it is refused here; positions and aliases add nothing."""
+    width = MAX_COLUMNS if "GROUP BY" not in tail else MAX_COLUMNS - 1
+    items = ", ".join(["ra"] * width) + (", MAX(tmag) AS m" if "GROUP BY" in tail else "")
+    query = f"SELECT {items} FROM lcdb.target {tail}"
+    if tail == "ORDER BY 1":
+        explain(adql.compile(query, CATALOG).sql)
+        return
+    with pytest.raises(adql.ADQLTooComplex, match="BY expressions have more than 1664"):
+        adql.compile(query, CATALOG)
+    narrower = query.replace("ra, ", "", 5)
+    explain(adql.compile(narrower, CATALOG).sql)
