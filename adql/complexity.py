@@ -23,7 +23,8 @@ caller (a worker thread, a notebook, a test runner) the rest. They are generous 
 queries people write: SQL Server allows 32 levels of nested subqueries.
 
 The resolver also refuses a select list wider than PostgreSQL takes (:data:`MAX_COLUMNS`),
-counting the columns ``*`` expands to.
+counting the columns ``*`` expands to and, as PostgreSQL does, the GROUP BY and ORDER BY
+expressions (which it adds to its target list unless they are in the select list).
 """
 
 from __future__ import annotations
