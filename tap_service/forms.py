@@ -7,7 +7,7 @@ nor the part, and lets file parts grow without bound on disk. Here:
 
 - a text field may have at most `field_limit` bytes (1 MiB, or four bytes per character of
   the longest query accepted, LCDB_QUERY_LIMIT, if that is more), and all text fields
-  together `FIELDS_FACTOR` times that;
+  (with the parts' headers) together `FIELDS_FACTOR` times that;
 - file parts (inline uploads) together at most LCDB_UPLOAD_LIMIT bytes, counted while they
   stream in, so a too large upload is refused before it fills the disk;
 - at most `MAX_FIELDS` fields and `MAX_FILES` files;
@@ -139,6 +139,14 @@ class _Multipart(MultiPartParser):
             held = len(getattr(part, "data", b""))
             self.limits.add_field(name, end - start, held + end - start)
         super().on_part_data(data, start, end)
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.limits.add_field("(part headers)", end - start, 0)
+        super().on_header_field(data, start, end)
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.limits.add_field("(part headers)", end - start, 0)
+        super().on_header_value(data, start, end)
 
 
 class _Urlencoded(FormParser):
