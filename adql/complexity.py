@@ -30,7 +30,6 @@ expressions (which it adds to its target list unless they are in the select list
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 from adql import ast
 from adql.errors import ADQLTooComplex
@@ -66,6 +65,7 @@ def check_parentheses(tokens: list[Token]) -> None:
 
 def check_depth(tree: ast.Query) -> None:
     """Refuse a tree deeper than :data:`MAX_DEPTH`, pointing at the first node too deep."""
+    fields_of = _CHILD_FIELDS.get
     stack: list[tuple[object, int]] = [(tree, 1)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -77,19 +77,18 @@ def check_depth(tree: ast.Query) -> None:
                 getattr(node, "line", 1),
                 getattr(node, "col", 1),
             )
+        children: list[object] = []
+        for name in fields_of(type(node), ()):
+            value = getattr(node, name)
+            if type(value) is tuple:
+                children.extend(v for v in value if fields_of(type(v)))
+            elif fields_of(type(value)):
+                children.append(value)
         # the first child last, so it is visited first: a too deep chain (left-deep) is
         # reported where it starts
-        for child in reversed(list(_children(node))):
-            push((child, depth + 1))
-
-
-def _children(node: object) -> Iterator[object]:
-    for name in _CHILD_FIELDS.get(type(node), ()):
-        value = getattr(node, name)
-        if isinstance(value, tuple):
-            yield from (v for v in value if _CHILD_FIELDS.get(type(v)))
-        elif _CHILD_FIELDS.get(type(value)):
-            yield value
+        depth += 1
+        for child in reversed(children):
+            push((child, depth))
 
 
 def _node_types() -> tuple[type, ...]:
