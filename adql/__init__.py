@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from adql import ast
 from adql.catalog import Catalog, Column, Table
-from adql.errors import ADQLError, ADQLSemanticError, ADQLSyntaxError
+from adql.errors import ADQLError, ADQLSemanticError, ADQLSyntaxError, ADQLTooComplex
 from adql.functions import FUNCTIONS, language_features
 from adql.generate import Generator
 from adql.geometry import GeometryTranslator, UnsupportedGeometry
@@ -40,6 +40,7 @@ __all__ = [
     "ADQLError",
     "ADQLSemanticError",
     "ADQLSyntaxError",
+    "ADQLTooComplex",
     "Catalog",
     "Column",
     "Compiled",

@@ -33,12 +33,27 @@ class ADQLError(Exception):
         if not 1 <= self.line <= len(lines):
             return text
         src = lines[self.line - 1].expandtabs(1)
-        caret = " " * (self.column - 1) + "^"
+        column = self.column
+        if len(src) > _SHOWN:  # a long (generated) line: the part around the column
+            start = max(0, min(column - 1 - _SHOWN // 2, len(src) - _SHOWN))
+            src = ("..." if start else "") + src[start : start + _SHOWN]
+            column += (3 if start else 0) - start
+            if start + _SHOWN < len(lines[self.line - 1]):
+                src += "..."
+        caret = " " * (column - 1) + "^"
         return f"{text}\n{src}\n{caret}"
+
+
+#: The most characters of the offending line an error shows.
+_SHOWN = 100
 
 
 class ADQLSyntaxError(ADQLError):
     """The text is not an ADQL 2.1 query."""
+
+
+class ADQLTooComplex(ADQLSyntaxError):
+    """The query nests deeper than the translator can follow (:mod:`adql.complexity`)."""
 
 
 class ADQLSemanticError(ADQLError):

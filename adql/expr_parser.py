@@ -78,26 +78,27 @@ class ExpressionParser(TokenCursor):
             raise ADQLSyntaxError("Expected a value, not a condition", tok.line, tok.col)
 
     def expression(self) -> ast.Expression:
-        left = self.conjunction()
+        terms = [self.conjunction()]
         while self.at_kw("OR"):
             self.i += 1
-            right = self.conjunction()
-            left = ast.Or(left, right, left.line, left.col)
-        return left
+            terms.append(self.conjunction())
+        return _chain(ast.Or, terms)
 
     def conjunction(self) -> ast.Expression:
-        left = self.negation()
+        terms = [self.negation()]
         while self.at_kw("AND"):
             self.i += 1
-            right = self.negation()
-            left = ast.And(left, right, left.line, left.col)
-        return left
+            terms.append(self.negation())
+        return _chain(ast.And, terms)
 
     def negation(self) -> ast.Expression:
-        tok = self.accept_kw("NOT")
-        if tok:
-            return ast.Not(self.negation(), tok.line, tok.col)
-        return self.predicate()
+        nots: list[Token] = []
+        while tok := self.accept_kw("NOT"):
+            nots.append(tok)  # a loop, not recursion: NOT NOT ... cannot exhaust the stack
+        expr = self.predicate()
+        for tok in reversed(nots):
+            expr = ast.Not(expr, tok.line, tok.col)
+        return expr
 
     def predicate(self) -> ast.Expression:
         tok = self.tokens[self.i]
@@ -354,3 +355,25 @@ class ExpressionParser(TokenCursor):
             "CHAR, VARCHAR, TIMESTAMP, POINT, CIRCLE, POLYGON)",
             tok,
         )
+
+
+#: Chains of AND or OR up to this many terms are built left-deep, as written; longer ones
+#: balanced, which means the same (both are associative) but nests only log2(n) levels deep,
+#: so that generated lists of thousands of conditions stay within :mod:`adql.complexity`.
+LEFT_DEEP_CHAIN = 16
+
+
+def _chain(kind: type[ast.And] | type[ast.Or], terms: list[ast.Expression]) -> ast.Expression:
+    if len(terms) <= LEFT_DEEP_CHAIN:
+        left = terms[0]
+        for right in terms[1:]:
+            left = kind(left, right, left.line, left.col)
+        return left
+    while len(terms) > 1:  # pairwise, level by level: a balanced tree without recursion
+        paired: list[ast.Expression] = [
+            kind(a, b, a.line, a.col) for a, b in zip(terms[::2], terms[1::2], strict=False)
+        ]
+        if len(terms) % 2:
+            paired.append(terms[-1])
+        terms = paired
+    return terms[0]

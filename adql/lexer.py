@@ -5,8 +5,9 @@ character work in C, which is what makes the hand-written parser fast (see ``par
 Lexical rules follow ADQL 2.1 §2.1: regular identifiers are ASCII letters then letters,
 digits or underscores; keywords are case-insensitive; ``--`` comments run to the end of
 the line (or of the text); strings double their quotes; numbers include ``.5``, ``5.``,
-``1e-5`` and 2.1 hexadecimal ``0x1F``. Anything else (``;``, ``::``, ``%``, ``[`` ...) is
-rejected here, so no SQL outside ADQL can reach the generator.
+``1e-5`` and 2.1 hexadecimal ``0x1F``. One ``;`` may end the text (SQL tools add it; what
+follows it may only be blanks and comments). Anything else (another ``;``, ``::``, ``%``,
+``[`` ...) is rejected here, so no SQL outside ADQL can reach the generator.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ HEX = "hex"  # hexadecimal integer; ``value`` is the text
 OP = "op"  # punctuation; ``value`` is the text
 EOF = "eof"
 
-_SKIP = r"(?:[ \t\r\n\f\v]+|--[^\n]*)*"  # whitespace and comments, consumed before a token
+_SKIP = r"(?:[ \t\r\n\f\v]+|--[^\n]*)*+"  # whitespace and comments before a token
 _TOKEN_RE = re.compile(
     _SKIP
     + r"""
@@ -82,6 +83,7 @@ _TOKEN_RE = re.compile(
     | (?P<qident>"(?:[^"]|"")*")
     | (?P<str>'(?:[^']|'')*')
     | (?P<eof>\Z)
+    | (?P<bad>[\s\S])
     )""",
     re.VERBOSE,
 )
@@ -89,6 +91,7 @@ _SKIP_RE = re.compile(_SKIP)
 _GROUPS = _TOKEN_RE.groupindex
 _WORD, _HEX, _NUM, _OP = _GROUPS["word"], _GROUPS["hex"], _GROUPS["num"], _GROUPS["op"]
 _QIDENT, _STR, _EOF = _GROUPS["qident"], _GROUPS["str"], _GROUPS["eof"]
+_BAD = _GROUPS["bad"]
 _NEWLINE_RE = re.compile("\n")
 _WORD_CHAR = re.compile(r"[A-Za-z0-9_]")
 #: PostgreSQL silently truncates longer names, which could merge two distinct ones.
@@ -129,12 +132,14 @@ def tokenize(text: str) -> list[Token]:
     append = tokens.append
     newlines = [m.start() for m in _NEWLINE_RE.finditer(text)]
     pos = 0
-    # finditer runs the scan in C; it skips what matches nothing, so a gap between one
-    # match and the next is an invalid character.
+    # finditer runs the scan in C. Every position matches (an invalid character as `bad`),
+    # so a failed match never makes it search on from each following character (quadratic
+    # after a long run of blanks); the skip of blanks and comments is possessive for the
+    # same reason (nested repeats would backtrack exponentially).
     for m in _TOKEN_RE.finditer(text):
-        if m.start() != pos:
-            break
         index = m.lastindex or 0
+        if index == _BAD:
+            break
         start, end = m.span(index)
         pos = end
         if newlines:
@@ -154,7 +159,7 @@ def tokenize(text: str) -> list[Token]:
             append(Token(OP, text[start:end], line, col, start, end))
         elif index in (_NUM, _HEX):
             if _WORD_CHAR.match(text, end):
-                raise ADQLSyntaxError(f"Invalid number '{text[start : end + 1]}'", line, col)
+                raise ADQLSyntaxError(f"Invalid number '{text[start : end + 1][:40]}'", line, col)
             append(Token(NUM if index == _NUM else HEX, text[start:end], line, col, start, end))
         elif index == _EOF:
             append(Token(EOF, "", line, col, start, end))
@@ -162,7 +167,12 @@ def tokenize(text: str) -> list[Token]:
         else:
             append(_quoted(index, text[start + 1 : end - 1], line, col, start, end))
     bad = _SKIP_RE.match(text, pos).end()  # type: ignore[union-attr]
-    _bad_character(text, bad, *_position(newlines, bad))
+    line, col = _position(newlines, bad)
+    if text[bad] == ";" and _SKIP_RE.match(text, bad + 1).end() == len(text):  # type: ignore[union-attr]
+        # one trailing semicolon (and blanks or comments after it), as pasted from SQL tools
+        append(Token(EOF, "", line, col, bad, bad))
+        return tokens
+    _bad_character(text, bad, line, col)
 
 
 def _quoted(index: int, body: str, line: int, col: int, start: int, end: int) -> Token:

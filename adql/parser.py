@@ -21,6 +21,7 @@ plain code rather than in grammar tricks.
 from __future__ import annotations
 
 from adql import ast
+from adql.complexity import check_depth, check_parentheses
 from adql.errors import ADQLSyntaxError
 from adql.expr_parser import GEOMETRY_FUNCTIONS, ExpressionParser
 from adql.lexer import EOF, IDENT, KW, NUM, OP, QIDENT, Token, tokenize
@@ -38,9 +39,17 @@ _JOIN_KINDS = {
 
 
 def parse(query: str) -> ast.Query:
-    """Parse one ADQL query; raise :class:`ADQLSyntaxError` pointing at the problem."""
+    """Parse one ADQL query; raise :class:`ADQLSyntaxError` pointing at the problem.
+
+    A query nesting too deeply for the later passes is refused here
+    (:class:`~adql.errors.ADQLTooComplex`), so whatever this accepts they can follow.
+    """
     try:
-        return _Parser(tokenize(query)).statement()
+        tokens = tokenize(query)
+        check_parentheses(tokens)
+        tree = _Parser(tokens).statement()
+        check_depth(tree)
+        return tree
     except ADQLSyntaxError as exc:
         raise exc.with_source(query) from None
 

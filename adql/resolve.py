@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from adql import ast
 from adql.catalog import Catalog
-from adql.errors import ADQLSemanticError
+from adql.complexity import MAX_COLUMNS
+from adql.errors import ADQLSemanticError, ADQLTooComplex
 from adql.metadata import unindexed
 from adql.resolution import ColumnBinding, OutputItem, Resolution, TableBinding
 from adql.resolution import norm as _norm
@@ -46,6 +47,19 @@ def _no_constant(expr: ast.Expression, clause: str) -> None:
     node = expr.operand if isinstance(expr, ast.UnaryOp) else expr
     if isinstance(node, _CONSTANTS):
         raise ADQLSemanticError(f"{clause} a constant is not allowed", expr.line, expr.col)
+
+
+def _check_width(columns: int, extra: list[ast.Expression], clause: str) -> None:
+    """PostgreSQL counts GROUP BY and ORDER BY expressions in its target list too (as
+    hidden columns, unless it finds them in the select list: counted here regardless)."""
+    if columns + len(extra) > MAX_COLUMNS:
+        where = extra[max(0, MAX_COLUMNS - columns)]
+        raise ADQLTooComplex(
+            f"Too many columns: the select list and the {clause} expressions have more than "
+            f"{MAX_COLUMNS} (PostgreSQL's limit counts them together)",
+            where.line,
+            where.col,
+        )
 
 
 class Resolver(FromResolver):
@@ -82,6 +96,10 @@ class Resolver(FromResolver):
         for item in expr.order_by:
             self.order_item(item, outputs, scope)
         body = expr.body
+        if isinstance(body, ast.Select):
+            grouped = [e for e in body.group_by if id(e) not in self.r.group_aliases]
+            sorted_ = [o.expr for o in expr.order_by if id(o) not in self.r.order]
+            _check_width(len(outputs) + len(grouped), sorted_, "ORDER BY")
         sorted_by = tuple(o.expr for o in expr.order_by if id(o) not in self.r.order)
         if (
             isinstance(body, ast.Select)
@@ -167,6 +185,8 @@ class Resolver(FromResolver):
                 scope.aggregates_allowed = True
         if select.having is not None:
             self.condition(select.having, scope)
+        grouped = [e for e in select.group_by if id(e) not in self.r.group_aliases]
+        _check_width(len(outputs), grouped, "GROUP BY")
         self.r.outputs[id(select)] = outputs
         if not self.schemaless:
             self.check_grouping(select, outputs, scope)
@@ -259,23 +279,32 @@ class Resolver(FromResolver):
         for item in select.items:
             if isinstance(item, ast.AllColumns):
                 outputs.extend(self.expand_star(item, scope))
-                continue
-            info = self.expression(item.expr, scope)
-            if item.alias is not None:
-                outputs.append(OutputItem(item.alias.name, info, item.expr, explicit=True))
             else:
-                outputs.append(OutputItem(self.default_name(item.expr), info, item.expr))
+                info = self.expression(item.expr, scope)
+                if item.alias is not None:
+                    outputs.append(OutputItem(item.alias.name, info, item.expr, explicit=True))
+                else:
+                    outputs.append(OutputItem(self.default_name(item.expr), info, item.expr))
+            if len(outputs) > MAX_COLUMNS:  # checked as it grows: naming below is quadratic
+                raise ADQLTooComplex(
+                    f"Too many columns: the select list has more than {MAX_COLUMNS} "
+                    f"(PostgreSQL's limit){' with this * expanded' if outputs[-1].node else ''}",
+                    item.line,
+                    item.col,
+                )
         taken = {o.name.lower() for o in outputs if o.explicit}
         seen: set[str] = set()
+        tried: dict[str, int] = {}  # the last suffix tried per name: linear, not quadratic
         for out in outputs:
             if out.star is not None:
                 continue
             base = out.name
             name = base
-            n = 1
+            n = tried.get(base.lower(), 1)
             while name.lower() in seen or (not out.explicit and name.lower() in taken):
                 n += 1
                 name = f"{base}_{n}"
+            tried[base.lower()] = n
             seen.add(name.lower())
             out.name = name
         return outputs

@@ -17,7 +17,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
-from tap_service import examples, query, vosi
+from tap_service import examples, forms, query, vosi
 from tap_service.admission import SMALL_BYTES, Ticket
 from tap_service.errors import NotFound
 from tap_service.params import collect, parse_tap_request
@@ -32,12 +32,12 @@ XML = "text/xml; charset=UTF-8"
 
 async def sync_query(request: Request) -> Response:
     service = service_of(request)
-    items: list[tuple[str, object]] = list(request.query_params.multi_items())
     parts: dict[str, bytes] = {}
-    if request.method == "POST":
-        form = await request.form()
-        items += form.multi_items()
-        parts = await file_parts(form, service.settings.upload_limit)
+    if request.method == "POST":  # the file parts first: read, their temporary files closed
+        parts = await file_parts(
+            await forms.read_form(request, service.settings), service.settings.upload_limit
+        )
+    items = await forms.parameters(request, service.settings)
     tap_request = parse_tap_request(collect(items), service.settings)
     admitted = contextlib.AsyncExitStack()
     ticket = await admitted.enter_async_context(service.admission.admitted())

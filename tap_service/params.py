@@ -86,6 +86,11 @@ def parse_tap_request(params: dict[str, list[str]], settings: Settings) -> TapRe
     query = single(params, "QUERY")
     if query is None or not query.strip():
         raise MissingQuery("QUERY is required: the ADQL query to run")
+    if len(query) > settings.query_limit:
+        raise BadParameter(
+            f"QUERY is {len(query):,} characters long; this service accepts queries of at "
+            f"most {settings.query_limit:,} characters (LCDB_QUERY_LIMIT)"
+        )
     maxrec_given = _maxrec(single(params, "MAXREC"))
     maxrec = (
         settings.maxrec_default

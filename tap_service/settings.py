@@ -173,6 +173,12 @@ class Settings:
         "public hosts, so that a query cannot reach the service's own network)",
         parse=_flag,
     )
+    query_limit: int = option(
+        100_000,
+        env="LCDB_QUERY_LIMIT",
+        help="the longest ADQL query accepted, in characters",
+        parse=int,
+    )
     #: Seconds an UPLOAD URL may take to fetch.
     upload_timeout: float = 30.0
     #: Rows fetched from the database per round trip while streaming.
@@ -200,6 +206,7 @@ class Settings:
             ("queue_wait", None, "positive"),
             ("async_timeout", 1, "at least 1 (second)"),
             ("job_lifetime", 1, "at least 1 (second)"),
+            ("query_limit", 1, "at least 1 (character)"),
         ):
             value = getattr(self, name)
             if (value <= 0) if least is None else (value < least):

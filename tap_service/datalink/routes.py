@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from tap_service import forms
 from tap_service.datalink import documents, preview
 from tap_service.datalink.lightcurve import Lightcurve, load_lightcurve
 from tap_service.datalink.links import FITS, LIGHTCURVE_FORMATS, frame_file, links
@@ -46,11 +47,7 @@ PREVIEW_VERSION = 1
 
 
 async def _params(request: Request) -> dict[str, list[str]]:
-    items: list[tuple[str, object]] = list(request.query_params.multi_items())
-    if request.method == "POST":
-        form = await request.form()
-        items += form.multi_items()
-    return collect(items)
+    return collect(await forms.parameters(request, service_of(request).settings))
 
 
 async def links_endpoint(request: Request) -> Response:

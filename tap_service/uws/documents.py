@@ -108,7 +108,8 @@ def _parameters(root: etree._Element, job: Job) -> None:
 def _fill_parameters(element: etree._Element, job: Job) -> None:
     for name, values in job.parameters.items():
         for value in values:
-            _el(element, "parameter", value).set("id", name)
+            # a name is the client's text too: one with control characters cannot be XML
+            _el(element, "parameter", value).set("id", NOT_XML.sub("\ufffd", name))
 
 
 def _results(root: etree._Element, job: Job, job_url: str) -> None:

@@ -15,10 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from tap_service import forms, results
 from tap_service import params as check
-from tap_service import results
 from tap_service.endpoints import Resource
-from tap_service.errors import BadParameter, NotFound
+from tap_service.errors import BadParameter, JobNotFound, NotFound
 from tap_service.params import collect, single
 from tap_service.settings import Settings
 from tap_service.uploads.parts import file_parts, save_parts
@@ -67,17 +67,21 @@ def _xml(body: bytes) -> Response:
 
 
 async def _params(request: Request) -> dict[str, list[str]]:
-    items: list[tuple[str, object]] = list(request.query_params.multi_items())
-    if request.method == "POST":
-        form = await request.form()
-        items += form.multi_items()
-    params = collect(items)
+    params = collect(await forms.parameters(request, _settings(request)))
     check.refuse_nul(params)
     return params
 
 
 async def _job(request: Request) -> Job:
-    return await run_in_threadpool(_store(request).get, request.path_params["job_id"])
+    return await run_in_threadpool(_store(request).get, _job_id(request))
+
+
+def _job_id(request: Request) -> str:
+    """The job id of the URL; one the database could not even hold (NUL) is no job's."""
+    job_id: str = request.path_params["job_id"]
+    if "\x00" in job_id:
+        raise JobNotFound(f"no job {job_id!r}: job ids are 16 hexadecimal digits")
+    return job_id
 
 
 # -- the job list ------------------------------------------------------------------------------
@@ -102,6 +106,12 @@ async def job_list(request: Request) -> Response:
 async def create_job(request: Request) -> Response:
     """POST /async: a PENDING job, or QUEUED at once with PHASE=RUN (UWS-6); 303 to it."""
     settings = _settings(request)
+    # the file parts first: read (and their temporary files closed) whatever is wrong later
+    parts = (
+        await file_parts(await forms.read_form(request, settings), settings.upload_limit)
+        if request.method == "POST"
+        else {}
+    )
     params = await _params(request)
     phase = single(params, "PHASE")
     run = False
@@ -113,11 +123,6 @@ async def create_job(request: Request) -> Response:
     duration = check.execution_duration(settings, single(params, "EXECUTIONDURATION"))
     destruction = check.destruction(settings, now, single(params, "DESTRUCTION"))
     query_params = {name: values for name, values in params.items() if name not in CONTROL}
-    parts = (
-        await file_parts(await request.form(), settings.upload_limit)
-        if request.method == "POST"
-        else {}
-    )
     # with inline uploads the job is queued only once its files are written
     job = await run_in_threadpool(
         _store(request).create,
@@ -157,7 +162,7 @@ async def job(request: Request) -> Response:
 
 
 async def _delete(request: Request) -> Response:
-    job_id = request.path_params["job_id"]
+    job_id = _job_id(request)
     runner = _runner(request)
     await run_in_threadpool(runner.store.delete, job_id)
     runner.cancel(job_id)
@@ -174,9 +179,7 @@ async def phase(request: Request) -> Response:
         raise BadParameter("POST PHASE=RUN to start the job or PHASE=ABORT to stop it")
     action = check.action(value)
     runner = _runner(request)
-    before, _after = await run_in_threadpool(
-        runner.store.act, request.path_params["job_id"], action
-    )
+    before, _after = await run_in_threadpool(runner.store.act, _job_id(request), action)
     if action is Action.RUN and before.phase is Phase.PENDING:
         runner.wake()
     if action is Action.ABORT and before.phase is Phase.EXECUTING:
@@ -192,7 +195,7 @@ async def execution_duration(request: Request) -> Response:
     if value is None:
         raise BadParameter("POST EXECUTIONDURATION=<seconds>")
     seconds = check.execution_duration(_settings(request), value)
-    job_id = request.path_params["job_id"]
+    job_id = _job_id(request)
     await run_in_threadpool(_store(request).set_execution_duration, job_id, seconds)
     return _to_job(request, job_id)
 
@@ -231,7 +234,7 @@ async def parameters(request: Request) -> Response:
     if request.method == "GET":
         return _xml(documents.parameters_document(await _job(request)))
     params = await _params(request)
-    job_id = request.path_params["job_id"]
+    job_id = _job_id(request)
     await run_in_threadpool(_store(request).set_parameters, job_id, params)
     return _to_job(request, job_id)
 
