@@ -329,12 +329,22 @@ def translated_errors(timeout: float) -> Iterator[None]:
             f"the database could not evaluate the query: {_first_line(exc)}"
         ) from exc
     except psycopg.OperationalError as exc:
+        if is_program_limit(exc):
+            raise QueryRejected(
+                f"the query exceeds a limit of the database: {_first_line(exc)}"
+            ) from exc
         raise ServiceUnavailable(
             f"the database became unavailable while the query ran ({_first_line(exc)})"
         ) from exc
     except psycopg.Error as exc:
         log.error("query failed in the database: %s", exc, exc_info=True)
         raise ServiceError(f"the database failed to run the query: {_first_line(exc)}") from exc
+
+
+def is_program_limit(exc: BaseException) -> bool:
+    """SQLSTATE class 54 (too many columns, statement too complex, too many arguments):
+    OperationalErrors to psycopg, but the size of the query, not the database, is at fault."""
+    return (getattr(exc, "sqlstate", None) or "").startswith("54")
 
 
 def _timeout_message(timeout: float) -> str:

@@ -13,6 +13,7 @@ import psycopg
 import sqlalchemy as sa
 
 from tap_service.errors import ServiceUnavailable
+from tap_service.execute import is_program_limit
 
 #: Errors that mean "no working connection to the database" rather than "this query failed".
 LOST = (
@@ -28,8 +29,9 @@ def unavailable(exc: BaseException) -> ServiceUnavailable | None:
     """The 503 for `exc` if it says the database cannot be reached, else None."""
     if isinstance(exc, ServiceUnavailable):
         return exc
-    if isinstance(getattr(exc, "orig", None) or exc, psycopg.errors.QueryCanceled):
-        return None  # an OperationalError to psycopg, but a time limit to us
+    cause = getattr(exc, "orig", None) or exc
+    if isinstance(cause, psycopg.errors.QueryCanceled) or is_program_limit(cause):
+        return None  # OperationalErrors to psycopg, but a time limit, a query too big to us
     lost = isinstance(exc, LOST) or (
         isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
     )
