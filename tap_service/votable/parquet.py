@@ -13,7 +13,10 @@ in spirit; Parquet has no in-band error).
 Column types: short / int / long / unsignedByte / float / double / boolean as the Arrow
 types of the same width, ``char`` / ``unicodeChar`` as UTF-8 strings (all characters kept),
 arrays of any arraysize as lists (fixed arraysizes padded or cut as BINARY2 does), NULL as a
-Parquet null. Two sources: rows (`write_parquet`, through `pyarrow.array`) and COPY BINARY
+Parquet null, except in string columns: there NULL is the empty string, VOTable's NULL of a
+``char`` cell, because astropy's Parquet reader (astropy 8.0) turns a null string into the
+text "None" (or fails). The ``table::len::<name>`` keys astropy sizes string columns with
+(the longest value in bytes, known at the end) are written too. Two sources: rows (`write_parquet`, through `pyarrow.array`) and COPY BINARY
 tuples (`copy_parquet`, decoded a column at a time with numpy, as `pgcopy` does for BINARY2).
 """
 
@@ -25,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adql import OutputColumn
@@ -179,22 +183,29 @@ def _chunks(
         [pa.field(c.name, arrow_type(s)) for c, s in zip(columns, shapes, strict=True)]
     )
     sink = _Sink()
-    writer = pq.ParquetWriter(sink, schema, compression="snappy")
+    # no ARROW:schema key: readers then take the footer's key-value metadata, which is only
+    # complete at the end, as the schema's metadata (astropy reads string widths from there)
+    writer = pq.ParquetWriter(sink, schema, compression="snappy", store_schema=False)
     yield sink.take()  # the magic number: the response starts before the query ends
     pending: list[list[pa.Array]] = []
     rows = 0
     error: str | None = None
+    strings = [k for k, shape in enumerate(shapes) if shape.is_string]
+    widths = dict.fromkeys(strings, 1)
     try:
         for batch in batches:
             if not batch:
                 continue
-            pending.append(encode(batch))
+            arrays = encode(batch)
+            for k in strings:
+                longest = pc.max(pc.binary_length(arrays[k])).as_py()
+                widths[k] = max(widths[k], longest or 0)
+            pending.append(arrays)
             rows += len(batch)
             if rows >= ROW_GROUP:
                 _write(writer, schema, pending)
                 pending, rows = [], 0
                 yield sink.take()
-        _write(writer, schema, pending)
     except Exception as exc:  # the status line is sent: report in the metadata
         log.warning("result stream failed after the response started", exc_info=True)
         from tap_service.votable.writer import error_message
@@ -204,11 +215,14 @@ def _chunks(
         close = getattr(batches, "close", None)
         if close is not None:
             close()
+    _write(writer, schema, pending)  # also the rows read before a failure: they stay readable
     overflow = False if error is not None else bool(source.overflow)
     document = metadata_document(
         columns, infos, systems, overflow=overflow, error=error, descriptor=descriptor
     )
-    writer.add_key_value_metadata({VERSION_KEY: "1.0", CONTENT_KEY: document})
+    # astropy's Parquet reader sizes string columns from these keys (else it scans them)
+    lengths = {f"table::len::{columns[k].name}": str(width) for k, width in widths.items()}
+    writer.add_key_value_metadata({VERSION_KEY: "1.0", CONTENT_KEY: document, **lengths})
     writer.close()
     yield sink.take()
 
@@ -240,10 +254,8 @@ class _RowArrays:
 
 def _array(shape: Shape, kind: pa.DataType, values: Sequence[object]) -> pa.Array:
     if shape.is_string:
-        texts = [None if v is None or v.__class__ is str else as_text(v) for v in values]
-        if any(t is not None for t in texts):
-            values = [v if t is None else t for v, t in zip(values, texts, strict=True)]
-        return pa.array(values, type=kind)
+        texts = ["" if v is None else v if v.__class__ is str else as_text(v) for v in values]
+        return pa.array(texts, type=kind)
     if shape.scalar:
         try:
             return pa.array(values, type=kind)
@@ -308,13 +320,12 @@ def _copy_array(
         data = _gather(buf, start, size)
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(size, out=offsets[1:])
-        if offsets[-1] < (1 << 31):
-            validity = None if mask is None else pa.py_buffer(np.packbits(~null, bitorder="little"))
+        if offsets[-1] < (1 << 31):  # NULL cells have size 0: empty strings
             return pa.StringArray.from_buffers(
-                n, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data), validity
+                n, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)
             )
         texts = _split(data.tobytes(), size, null)
-        return pa.array([None if t is None else t.decode() for t in texts], type=kind)
+        return pa.array(["" if t is None else t.decode() for t in texts], type=kind)
     element = np.dtype(PG_ARRAYS[oid])
     flat = _flat_array(buf, start, null, element) if shape.fixed is None and not shape.limit else None
     if flat is not None:
