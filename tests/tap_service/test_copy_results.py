@@ -150,3 +150,70 @@ def _nan_as_none(value: object) -> object:
     if isinstance(value, dict):
         return {k: _nan_as_none(v) for k, v in value.items()}
     return value
+
+
+HEAVY = (
+    "SELECT a.column_name, b.datatype, c.column_index FROM TAP_SCHEMA.columns AS a, "
+    "TAP_SCHEMA.columns AS b, TAP_SCHEMA.columns AS c"
+)
+
+
+@pytest.mark.parametrize("alias", ["votable", "csv", "tsv", "parquet"])
+def test_a_copy_that_fails_midway_is_reported_or_aborts(
+    service_and_engine: tuple[Service, sa.Engine], alias: str
+) -> None:
+    """The statement timeout strikes after rows have gone out: VOTable and Parquet say so in
+    the document; CSV and TSV, which cannot, end with the error so the response is cut."""
+    service, engine = service_and_engine
+    output = formats.lookup(alias)
+    compiled = service.dialect.compile(HEAVY, service.catalog, maxrec=100_000_000)
+    result = open_query(engine, compiled, timeout=0.5, batch_size=1000, copy=output.copy_plan)
+    assert isinstance(result.source, CopiedRows)
+    assert output.copy_writer is not None
+    chunks = output.copy_writer(compiled.columns, result.source)
+    sent = [next(chunks), next(chunks)]  # the head and a first batch of rows
+    if alias in ("csv", "tsv"):
+        with pytest.raises(Exception, match="0.5 s limit"):
+            for chunk in chunks:
+                sent.append(chunk)
+        assert len(b"".join(sent).splitlines()) > 1000
+    else:
+        body = b"".join(sent + list(chunks))
+        if alias == "parquet":
+            metadata = pq.ParquetFile(io.BytesIO(body)).metadata
+            assert metadata.num_rows >= 1000
+            assert b'value="ERROR">the query ran longer than the 0.5 s' in (
+                metadata.metadata[b"IVOA.VOTable-Parquet.content"]
+            )
+        else:
+            assert b'value="ERROR">the query ran longer than the 0.5 s' in body
+    assert isinstance(result.failure, Exception)
+    assert engine.pool.checkedout() == 0
+
+
+def test_parquet_over_http(client: TestClient) -> None:
+    response = client.get(
+        "/tap/sync",
+        params={
+            "LANG": "ADQL",
+            "QUERY": "SELECT table_name, column_name FROM TAP_SCHEMA.columns",
+            "RESPONSEFORMAT": "parquet",
+            "MAXREC": "5",
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.apache.parquet"
+    parquet = pq.ParquetFile(io.BytesIO(response.content))
+    assert parquet.metadata.num_rows == 5
+    content = parquet.metadata.metadata[b"IVOA.VOTable-Parquet.content"]
+    assert b'name="QUERY_STATUS" value="OVERFLOW"' in content
+    assert b"SELECT table_name, column_name FROM TAP_SCHEMA.columns" in content
+    response = client.get(
+        "/tap/sync",
+        params={
+            "LANG": "ADQL",
+            "QUERY": "SELECT TOP 3 table_name FROM TAP_SCHEMA.tables",
+            "RESPONSEFORMAT": "application/vnd.apache.parquet",
+        },
+    )
+    assert pq.read_table(io.BytesIO(response.content)).num_rows == 3
