@@ -26,8 +26,8 @@ from sqlalchemy import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
 from adql import Compiled
-from tap_service.errors import QueryRejected, QueryTimeout, ServiceError, ServiceUnavailable
 from tap_service.copyout import CopyOut
+from tap_service.errors import QueryRejected, QueryTimeout, ServiceError, ServiceUnavailable
 from tap_service.votable.copyplan import CopyPlan
 from tap_service.votable.pgcopy import BINARY_COPY, CopyRows, Message, describe_types
 
@@ -191,9 +191,9 @@ def open_query(
 
     With `copy`, the output format's `CopyPlan` (True: COPY BINARY for the BINARY2
     transcoder), and result types the plan accepts, the query runs as the plan's ``COPY ...
-    TO STDOUT``, several times the rate of a cursor (bench/stream_http.py). `setup` runs first, in the query's
-    transaction before it turns read-only; `started` sees the connection before the query is
-    sent (see `StartHook`).
+    TO STDOUT``, several times the rate of a cursor (bench/stream_http.py). `setup` runs
+    first, in the query's transaction before it turns read-only; `started` sees the
+    connection before the query is sent (see `StartHook`).
     """
     deadline = time.monotonic() + timeout
     if compiled.row_limit == 0:  # MAXREC=0: metadata only, the query need not run (DALI 3.4.4)

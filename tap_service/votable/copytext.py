@@ -198,9 +198,12 @@ def _unquoted(line: bytes) -> bytes:
     if b"\x01" not in line:
         return line
     fields = line[:-1].split(b"\t")  # no field holds a TAB
-    return b"\t".join(
-        f[1:-1].replace(b"\x01\x01", b"\x01") if f.startswith(b"\x01") else f for f in fields
-    ) + b"\n"
+    return (
+        b"\t".join(
+            f[1:-1].replace(b"\x01\x01", b"\x01") if f.startswith(b"\x01") else f for f in fields
+        )
+        + b"\n"
+    )
 
 
 def _chunks(header: bytes, source: CopySource, join: object) -> Iterator[bytes]:

@@ -16,15 +16,19 @@ arrays of any arraysize as lists (fixed arraysizes padded or cut as BINARY2 does
 Parquet null, except in string columns: there NULL is the empty string, VOTable's NULL of a
 ``char`` cell, because astropy's Parquet reader (astropy 8.0) turns a null string into the
 text "None" (or fails). The ``table::len::<name>`` keys astropy sizes string columns with
-(the longest value in bytes, known at the end) are written too. Two sources: rows (`write_parquet`, through `pyarrow.array`) and COPY BINARY
-tuples (`copy_parquet`, decoded a column at a time with numpy, as `pgcopy` does for BINARY2).
+(the longest value in bytes, known at the end) are written too, and no ``ARROW:schema``
+key, so that readers take the footer's keys as the schema's metadata.
+
+Two sources: rows (`write_parquet`, through `pyarrow.array`) and COPY BINARY tuples
+(`copy_parquet`, decoded a column at a time with numpy, as `pgcopy` does for BINARY2).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -76,6 +80,7 @@ def arrow_type(shape: Shape) -> pa.DataType:
     """The Arrow (Parquet) type of a column's cells."""
     if shape.is_string:
         return pa.string()
+    element: pa.DataType
     if shape.datatype == "boolean":
         element = pa.bool_()
     else:
@@ -103,8 +108,7 @@ def metadata_document(
         *(system.element() + "\n" for system in systems),
         "<TABLE>\n",
         *(
-            field_element(c, descriptor.field_id if i == referred and descriptor else None)
-            + "\n"
+            field_element(c, descriptor.field_id if i == referred and descriptor else None) + "\n"
             for i, c in enumerate(columns)
         ),
         "</TABLE>\n",
@@ -113,23 +117,20 @@ def metadata_document(
     return "".join(parts)
 
 
-class _Sink:
+class _Sink(io.RawIOBase):
     """A write-only file for pyarrow that hands what was written to the response."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.parts: list[bytes] = []
-        self.closed = False
+
+    def writable(self) -> bool:
+        return True
 
     def write(self, data: Any) -> int:
         chunk = bytes(data)
         self.parts.append(chunk)
         return len(chunk)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
 
     def take(self) -> bytes:
         data, self.parts = b"".join(self.parts), []
@@ -185,9 +186,11 @@ def _chunks(
     sink = _Sink()
     # no ARROW:schema key: readers then take the footer's key-value metadata, which is only
     # complete at the end, as the schema's metadata (astropy reads string widths from there)
-    writer = pq.ParquetWriter(sink, schema, compression="snappy", store_schema=False)
+    writer = pq.ParquetWriter(
+        pa.PythonFile(sink, mode="w"), schema, compression="snappy", store_schema=False
+    )
     yield sink.take()  # the magic number: the response starts before the query ends
-    pending: list[list[pa.Array]] = []
+    pending: list[list[pa.Array[Any]]] = []
     rows = 0
     error: str | None = None
     strings = [k for k, shape in enumerate(shapes) if shape.is_string]
@@ -198,7 +201,7 @@ def _chunks(
                 continue
             arrays = encode(batch)
             for k in strings:
-                longest = pc.max(pc.binary_length(arrays[k])).as_py()
+                longest = pc.max(pc.binary_length(cast(pa.StringArray, arrays[k]))).as_py()
                 widths[k] = max(widths[k], longest or 0)
             pending.append(arrays)
             rows += len(batch)
@@ -227,11 +230,12 @@ def _chunks(
     yield sink.take()
 
 
-def _write(writer: pq.ParquetWriter, schema: pa.Schema, pending: list[list[pa.Array]]) -> None:
+def _write(writer: pq.ParquetWriter, schema: pa.Schema, pending: list[list[pa.Array[Any]]]) -> None:
     if not pending:
         return
-    chunks = [pa.chunked_array([p[k] for p in pending], schema.field(k).type) for k in
-              range(len(schema))]
+    chunks = [
+        pa.chunked_array([p[k] for p in pending], schema.field(k).type) for k in range(len(schema))
+    ]
     writer.write_table(pa.Table.from_arrays(chunks, schema=schema), row_group_size=1 << 30)
 
 
@@ -242,7 +246,7 @@ class _RowArrays:
         self.shapes = shapes
         self.types = [arrow_type(s) for s in shapes]
 
-    def __call__(self, rows: Sequence[Sequence[object]]) -> list[pa.Array]:
+    def __call__(self, rows: Sequence[Sequence[object]]) -> list[pa.Array[Any]]:
         columns = list(zip(*rows, strict=True))
         if len(columns) != len(self.shapes):
             raise ValueError(f"rows have {len(columns)} cells, the table {len(self.shapes)}")
@@ -252,7 +256,7 @@ class _RowArrays:
         ]
 
 
-def _array(shape: Shape, kind: pa.DataType, values: Sequence[object]) -> pa.Array:
+def _array(shape: Shape, kind: pa.DataType, values: Sequence[object]) -> pa.Array[Any]:
     if shape.is_string:
         texts = ["" if v is None else v if v.__class__ is str else as_text(v) for v in values]
         return pa.array(texts, type=kind)
@@ -278,7 +282,7 @@ class _CopyArrays:
         self.pg_types = pg_types
         self.types = [arrow_type(s) for s in shapes]
 
-    def __call__(self, rows: Sequence[Message]) -> list[pa.Array]:
+    def __call__(self, rows: Sequence[Message]) -> list[pa.Array[Any]]:
         n = len(rows)
         sizes = np.fromiter(map(len, rows), dtype=np.int64, count=n)
         buf = np.frombuffer(b"".join((*rows, bytes(16))), dtype=_U1)
@@ -287,7 +291,7 @@ class _CopyArrays:
         if np.any(_int16_at(buf, pos) != len(self.shapes)):
             raise ValueError("COPY tuples do not have one field per FIELD")
         pos += 2
-        out: list[pa.Array] = []
+        out: list[pa.Array[Any]] = []
         for shape, oid, kind in zip(self.shapes, self.pg_types, self.types, strict=True):
             length = _int32_at(buf, pos)
             start = pos + 4
@@ -306,7 +310,7 @@ def _copy_array(
     start: np.ndarray,
     size: np.ndarray,
     null: np.ndarray,
-) -> pa.Array:
+) -> pa.Array[Any]:
     n = len(start)
     mask = null if null.any() else None
     width = FIXED_WIDTHS.get(oid)
@@ -321,24 +325,28 @@ def _copy_array(
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(size, out=offsets[1:])
         if offsets[-1] < (1 << 31):  # NULL cells have size 0: empty strings
-            return pa.StringArray.from_buffers(
-                n, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)
-            )
+            ends: Any = offsets.astype(np.int32)  # numpy arrays are buffers
+            return pa.StringArray.from_buffers(n, pa.py_buffer(ends), pa.py_buffer(cast(Any, data)))
         texts = _split(data.tobytes(), size, null)
         return pa.array(["" if t is None else t.decode() for t in texts], type=kind)
     element = np.dtype(PG_ARRAYS[oid])
-    flat = _flat_array(buf, start, null, element) if shape.fixed is None and not shape.limit else None
+    flat = (
+        _flat_array(buf, start, null, element) if shape.fixed is None and not shape.limit else None
+    )
     if flat is not None:
         counts, values = flat
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(counts, out=offsets[1:])
-        target = kind.value_type.to_pandas_dtype()
-        return pa.ListArray.from_arrays(
-            pa.array(offsets), pa.array(values.astype(target)), type=kind, mask=pa.array(null)
-            if mask is not None else None
+        target = cast("pa.ListType[Any]", kind).value_type.to_pandas_dtype()
+        lists: pa.Array[Any] = pa.ListArray.from_arrays(
+            cast(pa.Int32Array, pa.array(offsets)),
+            pa.array(values.astype(target)),
+            type=kind,
+            mask=None if mask is None else pa.array(null),
         )
-    cells = _split(_gather(buf, start, size).tobytes(), size, null)
-    decoded = [None if c is None else _elements(shape, _decode_array(c)) for c in cells]
+        return lists
+    pieces = _split(_gather(buf, start, size).tobytes(), size, null)
+    decoded = [None if c is None else _elements(shape, _decode_array(c)) for c in pieces]
     return pa.array(decoded, type=kind)
 
 

@@ -17,11 +17,10 @@ from collections.abc import Iterator
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+from starlette.testclient import TestClient
 
 from adql import Compiled
 from lcdb.db import create_engine
-from starlette.testclient import TestClient
-
 from tap_service import formats
 from tap_service.execute import CopiedRows, CursorRows, open_query
 from tap_service.service import Service
@@ -88,7 +87,9 @@ def same_text(want: str, got: str, datatype: str) -> bool:
         a, b = [float(x) for x in want.split()], [float(x) for x in got.split()]
     except ValueError:
         return False
-    return a == b or all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b))
+    return a == b or all(
+        x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True)
+    )
 
 
 @pytest.mark.parametrize("alias", ["csv", "tsv"])
@@ -173,7 +174,7 @@ def test_a_copy_that_fails_midway_is_reported_or_aborts(
     chunks = output.copy_writer(compiled.columns, result.source)
     sent = [next(chunks), next(chunks)]  # the head and a first batch of rows
     if alias in ("csv", "tsv"):
-        with pytest.raises(Exception, match="0.5 s limit"):
+        with pytest.raises(Exception, match=r"0\.5 s limit"):
             for chunk in chunks:
                 sent.append(chunk)
         assert len(b"".join(sent).splitlines()) > 1000
@@ -182,8 +183,9 @@ def test_a_copy_that_fails_midway_is_reported_or_aborts(
         if alias == "parquet":
             metadata = pq.ParquetFile(io.BytesIO(body)).metadata
             assert metadata.num_rows >= 1000
-            assert b'value="ERROR">the query ran longer than the 0.5 s' in (
-                metadata.metadata[b"IVOA.VOTable-Parquet.content"]
+            assert (
+                b'value="ERROR">the query ran longer than the 0.5 s'
+                in (metadata.metadata[b"IVOA.VOTable-Parquet.content"])
             )
         else:
             assert b'value="ERROR">the query ran longer than the 0.5 s' in body

@@ -134,8 +134,10 @@ def same_float(want: str, got: str) -> bool:
     if want in ("NaN", "+Inf", "-Inf") or got in ("NaN", "+Inf", "-Inf"):
         return False
     reads_as_float = any(c in got for c in ".eN")
-    return reads_as_float and float(want) == float(got) and math.copysign(1, float(want)) == (
-        math.copysign(1, float(got))
+    return (
+        reads_as_float
+        and float(want) == float(got)
+        and math.copysign(1, float(want)) == (math.copysign(1, float(got)))
     )
 
 

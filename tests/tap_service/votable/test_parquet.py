@@ -42,7 +42,7 @@ def row(i: int) -> tuple[object, ...]:
         float("nan") if i % 9 == 0 else i * 0.5,
         None if i % 5 == 0 else i / 7,
         None if i % 3 == 0 else i % 2 == 0,
-        None if i % 6 == 0 else f"TIC {i}, \"quoted\"",
+        None if i % 6 == 0 else f'TIC {i}, "quoted"',
         f"Ångström 日本 {i}",
         None if i % 7 == 0 else [i * 0.5, None, float("inf")][: i % 4],
         [i, i + 1, i + 2][: 1 + i % 3],  # short and long arrays: padded / cut to 2
@@ -68,7 +68,9 @@ def test_rows_read_back_with_pyarrow() -> None:
         else:
             assert have["ra"] == want[3]
         assert have["mag"] == (None if want[4] is None else pytest.approx(want[4], rel=1e-7))
-        assert have["flag"] == want[5] and have["name"] == (want[6] or "") and have["label"] == want[7]
+        assert (
+            have["flag"] == want[5] and have["name"] == (want[6] or "") and have["label"] == want[7]
+        )
         assert have["flux"] == want[8]
         assert have["pair"] == ([*want[9], 0][:2])  # type: ignore[misc]
     assert str(table.schema.field("mag").type) == "float"
@@ -147,7 +149,10 @@ def test_rows_stream_in_row_groups_and_the_file_starts_first() -> None:
     def batches() -> Iterator[list[tuple[object, ...]]]:
         for start in starts:
             consumed.append(start)
-            yield [(i, 0, 0, 0.0, 0.0, True, "x", "y", [], [0, 0]) for i in range(start, start + 10_000)]
+            yield [
+                (i, 0, 0, 0.0, 0.0, True, "x", "y", [], [0, 0])
+                for i in range(start, start + 10_000)
+            ]
 
     chunks = write_parquet(COLUMNS, BatchSource(batches()))
     first = next(chunks)
