@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import select
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 import psycopg
@@ -56,19 +57,34 @@ class CopyOut:
                 raise psycopg.OperationalError("the server sent no result for COPY")
             raise pg_errors.error_from_result(result, encoding=self._encoding)
 
-    def messages(self) -> Iterator[memoryview]:
+    def messages(self, block: int = 4096) -> Iterator[memoryview]:
         """Every COPY message (binary: one tuple each, the header on the first; text and csv:
-        one line each); raises the server's error if the COPY fails midway."""
+        one line each); raises the server's error if the COPY fails midway.
+
+        Read `block` messages at a time in a plain loop and handed on through C iterators:
+        a generator resumed per message cost about a third more CPU per row.
+        """
+        return chain.from_iterable(self.blocks(block))
+
+    def blocks(self, block: int) -> Iterator[list[memoryview]]:
+        """The messages in lists of at most `block` (fewer when the socket has no more yet)."""
         pgconn = self._pgconn
         get = pgconn.get_copy_data
         while True:
-            nbytes, data = get(1)
-            if nbytes > 0:
-                yield data
-            elif nbytes == 0:  # libpq's buffer is empty: wait for the socket
+            out: list[memoryview] = []
+            append = out.append
+            nbytes = 1
+            while len(out) < block:
+                nbytes, data = get(1)
+                if nbytes <= 0:
+                    break
+                append(data)
+            if out:
+                yield out
+            if nbytes == 0:  # libpq's buffer is empty: wait for the socket
                 self._wait()
                 pgconn.consume_input()
-            else:
+            elif nbytes < 0:
                 break
         self._end()
 
