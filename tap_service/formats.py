@@ -1,7 +1,9 @@
 """The output formats of the service, as data: one registry for RESPONSEFORMAT and /capabilities.
 
 Each `OutputFormat` carries what /capabilities writes (`mime`, `aliases`, `tapregext_id`,
-TAPRegExt §2.3, CAP-7) and what queries need (`writer`, `copy_writer`, `content_type`).
+TAPRegExt §2.3, CAP-7) and what queries need (`writer`, `copy_writer` with its `copy_plan`,
+`content_type`). VOParquet (`parquet`, `application/vnd.apache.parquet`) is declared like the
+others, without a TAPRegExt id (TAPRegExt defines ids for VOTable serialisations only).
 `lookup` accepts what DALI 1.1 §3.4.3 and TAP 1.1 §2.7.3 allow as RESPONSEFORMAT / FORMAT
 (TAP-6): a short name (case-insensitive: `votable`, `votable/b2`, `csv`...) or a MIME type,
 whose type and parameter names are case-insensitive (RFC 2045) and whose parameters are

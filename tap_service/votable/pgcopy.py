@@ -27,10 +27,11 @@ binary cursor reaches 0.23-0.33 (psycopg's fetch alone is 0.47-0.60). astropy's 
 writer: 5.7-8.7k rows/s, 18-48x slower than ours on the same in-memory 100k-row sample, and
 it needs the whole table in memory; peak RSS stays ~70-110 MB for our writers.
 
-Use (the HTTP layer): `types = describe_types(conn, sql)`; if `transcodable(columns, types)`,
-run `COPY (sql) TO STDOUT (FORMAT binary)` with the MAXREC+1 limit already in `sql`, wrap
-the `cursor.copy(...)` object as `CopyRows(copy, types, row_limit=maxrec)` and pass it to
-`write_binary2`; otherwise use the server-side cursor and the row writer.
+Use (the executor, `tap_service.execute`): `types = describe_types(conn, sql)`; the format's
+`CopyPlan` (here `BINARY_COPY`, which asks `transcodable(columns, types)`) gives the statement
+``COPY (sql) TO STDOUT (FORMAT binary)`` with the MAXREC+1 limit already in `sql`; its
+messages (`copyout.CopyOut`) are wrapped as `CopyRows(messages, types, row_limit=maxrec)`
+and passed to `transcode_binary2`; otherwise the server-side cursor and the row writer.
 """
 
 from __future__ import annotations
