@@ -3,8 +3,8 @@
 `open_query` does the work that can fail because of the query (planning, the first FETCH or
 COPY message) before any byte of the response is sent, so those failures still become a 4xx
 DALI error document. It also decides, in this one place, where the rows come from: when the
-output format can take them (`copy=True`) and every result column's type allows it, from
-``COPY ... (FORMAT binary)`` (`CopiedRows`, a `votable.CopySource`); otherwise from a
+output format has a `votable.CopyPlan` and every result column's type allows it, from the
+plan's ``COPY ... TO STDOUT`` (`CopiedRows`, a `votable.CopySource`); otherwise from a
 server-side cursor (`CursorRows`, a `votable.RowSource`). Either way one `QueryResult` owns
 the pooled connection and gives it back exactly once. Rows stream batch by batch, one batch in
 memory at a time. The SQL asks for MAXREC+1 rows, so overflow is detected, not guessed.
@@ -22,13 +22,14 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg import sql
 from sqlalchemy import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
 from adql import Compiled
+from tap_service.copyout import CopyOut
 from tap_service.errors import QueryRejected, QueryTimeout, ServiceError, ServiceUnavailable
-from tap_service.votable.pgcopy import CopyRows, Message, describe_types, transcodable
+from tap_service.votable.copyplan import CopyPlan
+from tap_service.votable.pgcopy import BINARY_COPY, CopyRows, Message, describe_types
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,8 @@ class CursorRows:
 
 
 class CopiedRows:
-    """Raw COPY BINARY tuples of the query and their column types (a `CopySource`)."""
+    """Raw COPY messages of the query (binary tuples or text lines) and its column types
+    (a `CopySource`)."""
 
     def __init__(self, result: QueryResult, rows: CopyRows) -> None:
         self._result = result
@@ -203,17 +205,17 @@ def open_query(
     *,
     timeout: float,
     batch_size: int,
-    copy: bool = False,
+    copy: CopyPlan | bool | None = None,
     setup: Sequence[SessionStep] = (),
     started: StartHook | None = None,
 ) -> QueryResult:
     """Start `compiled` and fetch its first rows; failures raise `TAPError`s.
 
-    With `copy` (the output format can take COPY BINARY tuples) and result types the
-    transcoder handles, the query runs as ``COPY ... TO STDOUT (FORMAT binary)``, about
-    twice the rate of a cursor (bench/stream.py). `setup` runs first, in the query's
-    transaction before it turns read-only; `started` sees the connection before the query is
-    sent (see `StartHook`).
+    With `copy`, the output format's `CopyPlan` (True: COPY BINARY for the BINARY2
+    transcoder), and result types the plan accepts, the query runs as the plan's ``COPY ...
+    TO STDOUT``, several times the rate of a cursor (bench/stream_http.py). `setup` runs
+    first, in the query's transaction before it turns read-only; `started` sees the
+    connection before the query is sent (see `StartHook`).
     """
     deadline = time.monotonic() + timeout
     if compiled.row_limit == 0:  # MAXREC=0: metadata only, the query need not run (DALI 3.4.4)
@@ -231,8 +233,11 @@ def open_query(
             _begin(driver, timeout, setup)
         if started is not None:
             result.release = started(driver)
-        with translated_errors(timeout):  # the connection may die while the types are read
-            copied = _copied(result, driver, compiled, timeout, setup, batch_size) if copy else None
+        plan = BINARY_COPY if copy is True else copy or None
+        copied = None
+        if plan is not None:
+            with translated_errors(timeout):  # the connection may die while types are read
+                copied = _copied(result, driver, compiled, timeout, setup, batch_size, plan)
         if copied is not None:
             result.source = copied
         else:
@@ -284,8 +289,10 @@ def _copied(
     timeout: float,
     setup: Sequence[SessionStep],
     batch_size: int,
+    plan: CopyPlan,
 ) -> CopiedRows | None:
-    """The query's rows through COPY, or None when its result types need the cursor."""
+    """The query's rows through the COPY `plan` asks for, or None when its result types need
+    the cursor. The COPY is read from libpq directly (`copyout`: psycopg 2's rate)."""
     try:
         pg_types = describe_types(driver, compiled.sql.encode())
     except ValueError:
@@ -295,23 +302,23 @@ def _copied(
         with translated_errors(timeout):
             _begin(driver, timeout, setup)
         return None
-    if not transcodable(compiled.columns, pg_types):
+    statement = plan.statement(compiled.sql, compiled.columns, pg_types)
+    if statement is None:
         return None
-    cursor = driver.cursor()
-    result.on_close(cursor.close)
-    statement = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(sql.SQL(compiled.sql))
-    copy_block = cursor.copy(statement)
     with translated_errors(timeout):
-        copy = copy_block.__enter__()  # holds the connection's lock until __exit__
+        if not plan.binary:  # text cells: floats in shortest round-trip form, whatever the
+            driver.execute("SELECT set_config('extra_float_digits', '1', true)")  # server says
+        copy = CopyOut(driver, statement.encode())
         # Leaving the COPY early cancels it on the server and drains what was sent.
-        result.on_close(lambda: copy_block.__exit__(None, None, None))
-        messages = iter(copy)
+        result.on_close(copy.close)
+        messages = copy.messages()
         first = list(itertools.islice(messages, 1))  # runs the query: errors surface now
     rows = CopyRows(
         itertools.chain(first, messages),
         pg_types,
         batch_size=batch_size,
         row_limit=compiled.row_limit,
+        binary=plan.binary,
     )
     return CopiedRows(result, rows)
 

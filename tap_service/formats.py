@@ -1,7 +1,9 @@
 """The output formats of the service, as data: one registry for RESPONSEFORMAT and /capabilities.
 
 Each `OutputFormat` carries what /capabilities writes (`mime`, `aliases`, `tapregext_id`,
-TAPRegExt §2.3, CAP-7) and what queries need (`writer`, `copy_writer`, `content_type`).
+TAPRegExt §2.3, CAP-7) and what queries need (`writer`, `copy_writer` with its `copy_plan`,
+`content_type`). VOParquet (`parquet`, `application/vnd.apache.parquet`) is declared like the
+others, without a TAPRegExt id (TAPRegExt defines ids for VOTable serialisations only).
 `lookup` accepts what DALI 1.1 §3.4.3 and TAP 1.1 §2.7.3 allow as RESPONSEFORMAT / FORMAT
 (TAP-6): a short name (case-insensitive: `votable`, `votable/b2`, `csv`...) or a MIME type,
 whose type and parameter names are case-insensitive (RFC 2045) and whose parameters are
@@ -23,21 +25,30 @@ from typing import Protocol, TypeVar
 
 from adql import OutputColumn
 from tap_service.votable import (
+    BINARY_COPY,
     CooSys,
+    CopyPlan,
     CopySource,
+    DelimitedCopy,
     Descriptor,
     Info,
     RowSource,
     TimeSys,
+    copy_csv,
+    copy_parquet,
+    copy_tsv,
     transcode_binary2,
     write_binary2,
     write_csv,
+    write_parquet,
     write_tabledata,
     write_tsv,
 )
 
 VOTABLE_MIME = "application/x-votable+xml"
 TAPREGEXT = "ivo://ivoa.net/std/TAPRegExt"
+#: VOParquet (IVOA Note "Parquet in the VO" 1.0): Parquet with the VOTable metadata inside.
+PARQUET_MIME = "application/vnd.apache.parquet"
 
 
 #: What a writer reads: rows (`RowSource`) or COPY BINARY tuples (`CopySource`).
@@ -77,9 +88,11 @@ class OutputFormat:
     #: TAPRegExt key (`ivo://ivoa.net/std/TAPRegExt#output-...`), only for VOTable variants.
     tapregext_id: str | None
     writer: Writer[RowSource]
-    #: Writes the same bytes from COPY BINARY tuples; the executor reads the rows through
-    #: COPY (about twice as fast) whenever a format has one and the column types allow it.
+    #: Writes the same document from the rows of a COPY (`copy_plan` says which COPY); the
+    #: executor reads the rows through COPY (several times faster) whenever a format has one
+    #: and the plan accepts the result's column types.
     copy_writer: Writer[CopySource] | None = None
+    copy_plan: CopyPlan | None = None
     #: Further MIME types (without parameters) that select this format, e.g. `text/xml`.
     also_accepts: tuple[str, ...] = ()
 
@@ -101,6 +114,7 @@ FORMATS: tuple[OutputFormat, ...] = (
         None,
         write_binary2,
         copy_writer=transcode_binary2,
+        copy_plan=BINARY_COPY,
         also_accepts=("text/xml",),
     ),
     OutputFormat(
@@ -109,6 +123,7 @@ FORMATS: tuple[OutputFormat, ...] = (
         f"{TAPREGEXT}#output-votable-binary2",
         write_binary2,
         copy_writer=transcode_binary2,
+        copy_plan=BINARY_COPY,
     ),
     OutputFormat(
         f"{VOTABLE_MIME};serialization=TABLEDATA",
@@ -116,8 +131,30 @@ FORMATS: tuple[OutputFormat, ...] = (
         f"{TAPREGEXT}#output-votable-td",
         write_tabledata,
     ),
-    OutputFormat("text/csv;header=present", ("csv",), None, write_csv),
-    OutputFormat("text/tab-separated-values", ("tsv",), None, write_tsv),
+    OutputFormat(
+        "text/csv;header=present",
+        ("csv",),
+        None,
+        write_csv,
+        copy_writer=copy_csv,
+        copy_plan=DelimitedCopy(),
+    ),
+    OutputFormat(
+        "text/tab-separated-values",
+        ("tsv",),
+        None,
+        write_tsv,
+        copy_writer=copy_tsv,
+        copy_plan=DelimitedCopy(tsv=True),
+    ),
+    OutputFormat(
+        PARQUET_MIME,
+        ("parquet", "voparquet"),
+        None,
+        write_parquet,
+        copy_writer=copy_parquet,
+        copy_plan=BINARY_COPY,
+    ),
 )
 DEFAULT = FORMATS[0]
 

@@ -64,7 +64,7 @@ def answer(
         compiled,
         timeout=context.timeout,
         batch_size=context.batch_size,
-        copy=request.output.copy_writer is not None,
+        copy=request.output.copy_plan,
         setup=context.setup,
         started=started,
     )

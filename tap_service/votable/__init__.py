@@ -1,4 +1,5 @@
-"""Result writers: VOTable (BINARY2, TABLEDATA), CSV and TSV, streamed a batch at a time.
+"""Result writers: VOTable (BINARY2, TABLEDATA), CSV, TSV and VOParquet, streamed a batch at a
+time, from rows (a `RowSource`) or from the rows of a COPY (a `CopySource`, see `CopyPlan`).
 
 Every writer has the same call: ``writer(columns, source, *, infos=(), systems=())`` returning
 an iterator of ``bytes`` chunks; `tap_service.formats` maps RESPONSEFORMAT values to them.
@@ -6,6 +7,8 @@ an iterator of ``bytes`` chunks; `tap_service.formats` maps RESPONSEFORMAT value
 
 from __future__ import annotations
 
+from tap_service.votable.copyplan import BinaryCopy, CopyPlan
+from tap_service.votable.copytext import DelimitedCopy, copy_csv, copy_tsv
 from tap_service.votable.delimited import write_csv, write_tsv
 from tap_service.votable.document import (
     CooSys,
@@ -15,7 +18,14 @@ from tap_service.votable.document import (
     error_document,
 )
 from tap_service.votable.fields import Info
-from tap_service.votable.pgcopy import CopyRows, CopySource, describe_types, transcodable
+from tap_service.votable.parquet import copy_parquet, write_parquet
+from tap_service.votable.pgcopy import (
+    BINARY_COPY,
+    CopyRows,
+    CopySource,
+    describe_types,
+    transcodable,
+)
 from tap_service.votable.shapes import UnsupportedColumn
 from tap_service.votable.source import BatchSource, Row, RowSource
 from tap_service.votable.writer import (
@@ -27,10 +37,14 @@ from tap_service.votable.writer import (
 )
 
 __all__ = [
+    "BINARY_COPY",
     "BatchSource",
+    "BinaryCopy",
     "CooSys",
+    "CopyPlan",
     "CopyRows",
     "CopySource",
+    "DelimitedCopy",
     "Descriptor",
     "Info",
     "Row",
@@ -38,6 +52,9 @@ __all__ = [
     "Serialization",
     "TimeSys",
     "UnsupportedColumn",
+    "copy_csv",
+    "copy_parquet",
+    "copy_tsv",
     "describe_types",
     "error_document",
     "error_message",
@@ -45,6 +62,7 @@ __all__ = [
     "transcode_binary2",
     "write_binary2",
     "write_csv",
+    "write_parquet",
     "write_tabledata",
     "write_tsv",
     "write_votable",

@@ -35,7 +35,7 @@ def write_csv(
     descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     """RFC 4180 CSV with a header line of column names (`text/csv;header=present`)."""
-    return _rows(columns, source, _csv_lines)
+    return _rows(columns, source, csv_lines)
 
 
 def write_tsv(
@@ -47,7 +47,7 @@ def write_tsv(
     descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
     """Tab-separated values with a header line; no TAB or newline inside any value."""
-    return _rows(columns, source, _tsv_lines)
+    return _rows(columns, source, tsv_lines)
 
 
 Lines = Callable[[Iterable[Sequence[str | None]]], str]
@@ -76,13 +76,13 @@ def _chunks(
             close()
 
 
-def _csv_lines(rows: Iterable[Sequence[str | None]]) -> str:
+def csv_lines(rows: Iterable[Sequence[str | None]]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)  # None is written as empty
     return out.getvalue()
 
 
-def _tsv_lines(rows: Iterable[Sequence[str | None]]) -> str:
+def tsv_lines(rows: Iterable[Sequence[str | None]]) -> str:
     return "".join(
         "\t".join("" if t is None else t.translate(_TSV_CLEAN) for t in row) + "\n" for row in rows
     )

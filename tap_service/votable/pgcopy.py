@@ -27,10 +27,11 @@ binary cursor reaches 0.23-0.33 (psycopg's fetch alone is 0.47-0.60). astropy's 
 writer: 5.7-8.7k rows/s, 18-48x slower than ours on the same in-memory 100k-row sample, and
 it needs the whole table in memory; peak RSS stays ~70-110 MB for our writers.
 
-Use (the HTTP layer): `types = describe_types(conn, sql)`; if `transcodable(columns, types)`,
-run `COPY (sql) TO STDOUT (FORMAT binary)` with the MAXREC+1 limit already in `sql`, wrap
-the `cursor.copy(...)` object as `CopyRows(copy, types, row_limit=maxrec)` and pass it to
-`write_binary2`; otherwise use the server-side cursor and the row writer.
+Use (the executor, `tap_service.execute`): `types = describe_types(conn, sql)`; the format's
+`CopyPlan` (here `BINARY_COPY`, which asks `transcodable(columns, types)`) gives the statement
+``COPY (sql) TO STDOUT (FORMAT binary)`` with the MAXREC+1 limit already in `sql`; its
+messages (`copyout.CopyOut`) are wrapped as `CopyRows(messages, types, row_limit=maxrec)`
+and passed to `transcode_binary2`; otherwise the server-side cursor and the row writer.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import numpy as np
 
 from adql import OutputColumn
 from tap_service.votable.binary2 import Piece, Var, assemble, counts, encode_column
+from tap_service.votable.copyplan import BinaryCopy
 from tap_service.votable.segments import gather, move
 from tap_service.votable.shapes import NUMERIC_DTYPES, Shape, shape_of
 
@@ -286,7 +288,8 @@ class CopyRows:
 
     `messages` is what iterating psycopg's `cursor.copy(...)` yields; `pg_types` the result
     column type OIDs (see `describe_types`). At most `row_limit` rows are passed on: the query
-    should ask for one more (MAXREC+1), whose presence sets `overflow`.
+    should ask for one more (MAXREC+1), whose presence sets `overflow`. With `binary=False`
+    the messages are the lines of a text or CSV COPY, one row each, passed on as they are.
     """
 
     def __init__(
@@ -296,8 +299,10 @@ class CopyRows:
         *,
         batch_size: int = 10_000,
         row_limit: int | None = None,
+        binary: bool = True,
     ) -> None:
         self._messages = messages
+        self._binary = binary
         self.pg_types = tuple(pg_types)
         self._batch_size = batch_size
         self._row_limit = row_limit
@@ -305,7 +310,7 @@ class CopyRows:
         self.rows = 0
 
     def copy_batches(self) -> Iterator[list[Message]]:
-        rows = split_copy_stream(self._messages)
+        rows = split_copy_stream(self._messages) if self._binary else iter(self._messages)
         limited = rows if self._row_limit is None else islice(rows, self._row_limit)
         while batch := list(islice(limited, self._batch_size)):
             self.rows += len(batch)
@@ -328,3 +333,7 @@ def describe_types(connection: object, sql: bytes) -> list[int]:
     if described.status != 1:
         raise ValueError(described.error_message.decode("utf-8", "replace").strip())
     return [described.ftype(i) for i in range(described.nfields)]
+
+
+#: The `CopyPlan` of the BINARY2 transcoder.
+BINARY_COPY = BinaryCopy(transcodable)

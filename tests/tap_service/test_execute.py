@@ -148,5 +148,5 @@ def test_a_database_program_limit_is_the_query_s_fault(engine: sa.Engine, copy: 
     """Class 54 errors are OperationalErrors to psycopg; they must not read as an outage."""
     columns = ", ".join(f"{i} AS c{i}" for i in range(1700))
     compiled = adql.Compiled(sql=f"SELECT {columns}", columns=(), row_limit=None)
-    with pytest.raises(QueryRejected, match="exceeds a limit of the database.*1664"):
+    with pytest.raises(QueryRejected, match=r"exceeds a limit of the database.*1664"):
         open_query(engine, compiled, timeout=10, batch_size=10, copy=copy)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import pyarrow.parquet as pq
 import pytest
 
 from adql import OutputColumn
@@ -104,7 +106,7 @@ def test_capabilities_data_follows_tapregext() -> None:
     assert len(aliases) == len({a.lower() for a in aliases})
     assert {"votable", "csv", "tsv"} <= set(aliases)
     assert formats.FORMATS[0].is_votable and formats.lookup(None) is formats.FORMATS[0]
-    assert [f.is_votable for f in formats.FORMATS] == [True, True, True, False, False]
+    assert [f.is_votable for f in formats.FORMATS] == [True, True, True, False, False, False]
 
 
 @pytest.mark.parametrize("output", formats.FORMATS, ids=lambda f: f.aliases[0])
@@ -114,6 +116,10 @@ def test_every_writer_streams_a_result(output: formats.OutputFormat) -> None:
         columns, BatchSource([[(1, "x")], [(2, "y")]]), infos=[("QUERY", "", "q")]
     )
     body = b"".join(chunks)
+    if output.mime == formats.PARQUET_MIME:
+        table = pq.read_table(io.BytesIO(body))
+        assert table.to_pylist() == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+        return
     assert (b"<VOTABLE" in body) is output.is_votable
     assert (b"QUERY_STATUS" in body) is output.is_votable
     if not output.is_votable:

@@ -1,0 +1,128 @@
+"""``COPY (query) TO STDOUT`` read straight from libpq, at the rate PostgreSQL sends it.
+
+Why not psycopg's ``cursor.copy()``: iterating it costs a generator round trip per message
+(one message is one row), and that alone held the service to a third of what the database
+delivers. Measured on this machine kind (1M rows x 4 columns, FORMAT binary / csv, 46 / 30
+MB, psycopg 3.3 with its C implementation `psycopg-binary`, the package's dependency):
+``for block in copy``: 0.51 s / 0.50 s; ``copy.read()``: 0.55 s / 0.54 s; psycopg2's
+``copy_expert``: 0.17 s / 0.29 s; this loop over ``PGconn.get_copy_data`` (non-blocking, a
+``select`` only when libpq's buffer is empty): 0.17 s / 0.27 s, i.e. psycopg2's figure, so
+no second driver is needed (psycopg 3's C pq wrapper is not the slow part, its generators
+are). The messages are libpq's own buffers (memoryviews), handed on without a copy.
+
+The psycopg `Connection` stays the owner of the session: this only drives its `pgconn`
+between a query and the next, and leaves it idle (or in the failed transaction) as
+``cursor.copy()`` would. Errors are psycopg's own exception classes (`error_from_result`),
+so `execute.translated_errors` maps them as for any other query.
+"""
+
+from __future__ import annotations
+
+import select
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import pq
+
+COPY_OUT = pq.ExecStatus.COPY_OUT
+COMMAND_OK = pq.ExecStatus.COMMAND_OK
+
+
+class CopyOut:
+    """One running ``COPY ... TO STDOUT``: its messages, then its end (or its cancel)."""
+
+    def __init__(self, connection: psycopg.Connection[Any], statement: bytes) -> None:
+        """Send `statement` and wait until the server starts the COPY (or fails to)."""
+        self._connection = connection
+        self._pgconn = connection.pgconn
+        self._encoding = connection.info.encoding
+        self.finished = False
+        pgconn = self._pgconn
+        pgconn.send_query(statement)
+        while pgconn.flush():
+            self._wait(write=True)
+        while True:
+            pgconn.consume_input()
+            if not pgconn.is_busy():
+                break
+            self._wait()
+        result = pgconn.get_result()
+        if result is None or result.status != COPY_OUT:
+            self._drain_results()
+            self.finished = True
+            if result is None:
+                raise psycopg.OperationalError("the server sent no result for COPY")
+            raise pg_errors.error_from_result(result, encoding=self._encoding)
+
+    def messages(self, block: int = 4096) -> Iterator[memoryview]:
+        """Every COPY message (binary: one tuple each, the header on the first; text and csv:
+        one line each); raises the server's error if the COPY fails midway.
+
+        Read `block` messages at a time in a plain loop and handed on through C iterators:
+        a generator resumed per message cost about a third more CPU per row.
+        """
+        return chain.from_iterable(self.blocks(block))
+
+    def blocks(self, block: int) -> Iterator[list[memoryview]]:
+        """The messages in lists of at most `block` (fewer when the socket has no more yet)."""
+        pgconn = self._pgconn
+        get = pgconn.get_copy_data
+        while True:
+            out: list[memoryview] = []
+            append = out.append
+            nbytes = 1
+            while len(out) < block:
+                nbytes, data = get(1)
+                if nbytes <= 0:
+                    break
+                append(data)
+            if out:
+                yield out
+            if nbytes == 0:  # libpq's buffer is empty: wait for the socket
+                self._wait()
+                pgconn.consume_input()
+            elif nbytes < 0:
+                break
+        self._end()
+
+    def close(self) -> None:
+        """Stop a COPY that was not read to its end: cancel it on the server, drain the rest."""
+        if self.finished:
+            return
+        self.finished = True
+        self._connection.cancel_safe(timeout=10)
+        pgconn = self._pgconn
+        while True:
+            nbytes, _ = pgconn.get_copy_data(1)
+            if nbytes < 0:
+                break
+            if nbytes == 0:
+                self._wait()
+                pgconn.consume_input()
+        self._drain_results()
+
+    def _end(self) -> None:
+        self.finished = True
+        result = self._pgconn.get_result()
+        self._drain_results()
+        if result is not None and result.status != COMMAND_OK:
+            raise pg_errors.error_from_result(result, encoding=self._encoding)
+
+    def _drain_results(self) -> None:
+        pgconn = self._pgconn
+        while True:
+            while pgconn.is_busy():
+                self._wait()
+                pgconn.consume_input()
+            if pgconn.get_result() is None:
+                return
+
+    def _wait(self, *, write: bool = False) -> None:
+        fd = self._pgconn.socket
+        if write:
+            select.select([fd], [fd], [])
+        else:
+            select.select([fd], [], [])
