@@ -8,6 +8,7 @@ test archive, with one query slot so that contention is certain.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import dataclasses
 import io
@@ -200,19 +201,26 @@ def one_slot(archive: tuple[str, Graph]) -> Iterator[str]:
         yield url
 
 
-def test_a_query_beyond_the_slots_and_queue_gets_503_with_retry_after(one_slot: str) -> None:
+@contextlib.contextmanager
+def slot_taken(url: str) -> Iterator[list[httpx.Response]]:
+    """A query holding the one slot (until its 3 s limit) while the block runs; its response."""
     results: list[httpx.Response] = []
 
     def slow() -> None:
-        results.append(
-            httpx.post(f"{one_slot}/sync", data={"LANG": "ADQL", "QUERY": SLOW}, timeout=60)
-        )
+        results.append(httpx.post(f"{url}/sync", data={"LANG": "ADQL", "QUERY": SLOW}, timeout=60))
 
     thread = threading.Thread(target=slow)
     thread.start()
     time.sleep(0.5)
-    refused = httpx.post(f"{one_slot}/sync", data={"LANG": "ADQL", "QUERY": SMALL}, timeout=60)
-    thread.join()
+    try:
+        yield results
+    finally:
+        thread.join()
+
+
+def test_a_query_beyond_the_slots_and_queue_gets_503_with_retry_after(one_slot: str) -> None:
+    with slot_taken(one_slot) as results:
+        refused = httpx.post(f"{one_slot}/sync", data={"LANG": "ADQL", "QUERY": SMALL}, timeout=60)
     assert_dali_error(results[0], 400, "longer than")  # it held the slot for its 3 s
     assert_dali_error(refused, 503, "concurrent queries")
     assert int(refused.headers["retry-after"]) >= 1
@@ -262,18 +270,8 @@ def test_a_large_result_does_not_hold_up_small_queries(archive: tuple[str, Graph
 
 def test_datalink_documents_are_admitted_like_queries(one_slot: str) -> None:
     """A DataLink request beyond the slots is refused the same way, not failed."""
-    results: list[httpx.Response] = []
-
-    def slow() -> None:
-        results.append(
-            httpx.post(f"{one_slot}/sync", data={"LANG": "ADQL", "QUERY": SLOW}, timeout=60)
-        )
-
-    thread = threading.Thread(target=slow)
-    thread.start()
-    time.sleep(0.5)
-    refused = httpx.get(f"{one_slot}/datalink", params={"ID": "ivo://x/y?1"}, timeout=60)
-    thread.join()
+    with slot_taken(one_slot):
+        refused = httpx.get(f"{one_slot}/datalink", params={"ID": "ivo://x/y?1"}, timeout=60)
     assert_dali_error(refused, 503, "concurrent queries")
 
 
