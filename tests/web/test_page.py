@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 import httpx
+import pyarrow.parquet
 import pytest
 from lxml import etree
 
@@ -107,7 +108,11 @@ def test_downloads_are_offered_in_every_output_format(web: Page, obscore_live_ur
         bare = response.headers["content-type"].split(";")[0]
         assert bare == declared[name].split(";")[0], name
         body = response.text
-        if name in ("csv", "tsv"):
+        if name == "parquet":
+            table = pyarrow.parquet.read_table(io.BytesIO(response.content))
+            assert table.num_rows == 5, name
+            assert b"IVOA.VOTable-Parquet.content" in table.schema.metadata, name
+        elif name in ("csv", "tsv"):
             assert len(body.splitlines()) == 1 + 5, name
         elif name.endswith("td"):
             assert body.count("<TR>") == 5, name
