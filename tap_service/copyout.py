@@ -8,7 +8,10 @@ MB, psycopg 3.3 with its C implementation `psycopg-binary`, the package's depend
 ``copy_expert``: 0.17 s / 0.29 s; this loop over ``PGconn.get_copy_data`` (non-blocking, a
 ``select`` only when libpq's buffer is empty): 0.17 s / 0.27 s, i.e. psycopg2's figure, so
 no second driver is needed (psycopg 3's C pq wrapper is not the slow part, its generators
-are). The messages are libpq's own buffers (memoryviews), handed on without a copy.
+are). Each message is copied out of libpq's buffer into a `bytes` at once: a batch of
+the service's size holding thousands of libpq buffers alive cost 2.8 s of CPU per 1M rows
+against 0.38 s with the copies (a 1M-row CSV COPY, 4 columns, batches of 4,096 and 10,000
+messages; handed on one at a time the buffers cost 0.6 s), so the copy is the fast way.
 
 The psycopg `Connection` stays the owner of the session: this only drives its `pgconn`
 between a query and the next, and leaves it idle (or in the failed transaction) as
@@ -57,7 +60,7 @@ class CopyOut:
                 raise psycopg.OperationalError("the server sent no result for COPY")
             raise pg_errors.error_from_result(result, encoding=self._encoding)
 
-    def messages(self, block: int = 4096) -> Iterator[memoryview]:
+    def messages(self, block: int = 4096) -> Iterator[bytes]:
         """Every COPY message (binary: one tuple each, the header on the first; text and csv:
         one line each); raises the server's error if the COPY fails midway.
 
@@ -66,19 +69,19 @@ class CopyOut:
         """
         return chain.from_iterable(self.blocks(block))
 
-    def blocks(self, block: int) -> Iterator[list[memoryview]]:
+    def blocks(self, block: int) -> Iterator[list[bytes]]:
         """The messages in lists of at most `block` (fewer when the socket has no more yet)."""
         pgconn = self._pgconn
         get = pgconn.get_copy_data
         while True:
-            out: list[memoryview] = []
+            out: list[bytes] = []
             append = out.append
             nbytes = 1
             while len(out) < block:
                 nbytes, data = get(1)
                 if nbytes <= 0:
                     break
-                append(data)
+                append(bytes(data))  # frees libpq's buffer now (see the module's doc)
             if out:
                 yield out
             if nbytes == 0:  # libpq's buffer is empty: wait for the socket
