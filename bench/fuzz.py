@@ -44,6 +44,12 @@ import psycopg
 from served import served_archive
 
 from tap_service.settings import Settings
+from tap_service.uws.routes import RESOURCES
+
+#: Every resource of a job, as the service routes them, and one it does not have.
+JOB_CHILDREN = [
+    r.path.removeprefix("/{job_id}") for r in RESOURCES if r.path.startswith("/{job_id}")
+] + ["/nope"]
 
 UPLOAD_LIMIT = 2_000_000
 SEEDS = [
@@ -378,21 +384,7 @@ def async_request(rng: random.Random, job_ids: list[str]) -> Request:
         if rng.random() < 0.7
         else urllib.parse.quote(rng.choice([*JUNK, "0", "9" * 40, "a" * 300, "../x"]), safe="")
     )
-    child = rng.choice(
-        [
-            "",
-            "/phase",
-            "/parameters",
-            "/results",
-            "/results/result",
-            "/error",
-            "/quote",
-            "/owner",
-            "/executionduration",
-            "/destruction",
-            "/nope",
-        ]
-    )
+    child = rng.choice(JOB_CHILDREN)
     method = rng.choice(["GET", "GET", "POST", "DELETE"])
     if method == "POST":
         name = rng.choice(["PHASE", "RUNID", "EXECUTIONDURATION", "DESTRUCTION", "QUERY"])

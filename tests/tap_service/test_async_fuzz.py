@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from tap_service.uws.routes import RESOURCES
 from tests.tap_service import hostile
 from tests.tap_service.uws.support import valid, wait_for
 
@@ -23,20 +24,10 @@ ids = st.one_of(
     text.filter(lambda t: t not in ("", ".", "..")).map(lambda t: quote(t, safe="")),
     st.sampled_from(["0", "-1", "9" * 40, "%00", "%ff%fe", "a" * 500, "..%2F..%2Fetc"]),
 )
+#: Every resource of a job, as the service routes them, and one it does not have.
 children = st.sampled_from(
-    [
-        "",
-        "/phase",
-        "/parameters",
-        "/results",
-        "/results/result",
-        "/error",
-        "/quote",
-        "/owner",
-        "/executionduration",
-        "/destruction",
-        "/nonsense",
-    ]
+    [r.path.removeprefix("/{job_id}") for r in RESOURCES if r.path.startswith("/{job_id}")]
+    + ["/nonsense"]
 )
 
 
