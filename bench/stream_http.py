@@ -27,7 +27,6 @@ import argparse
 import http.client
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,9 @@ import adql
 from lcdb import migrate
 from lcdb.embedded import temporary_server
 from tap_service.publishers import publication
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from service_process import free_port, wait_listening
 
 QUERIES = {
     "4 columns": "SELECT t.id, t.name, t.ra, t.dec FROM lcdb.target AS t",
@@ -162,9 +164,7 @@ def fill(libpq_url: str, rows: int) -> None:
 def serve(url: str, rows: int, jobs: str) -> tuple[subprocess.Popen[bytes], int]:
     """`lcdb-tap serve` in its own process (its log in JOBS/server.log): it and its port."""
     log = open(os.path.join(jobs, "server.log"), "wb")  # noqa: SIM115 (the server's lifetime)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -184,15 +184,12 @@ def serve(url: str, rows: int, jobs: str) -> tuple[subprocess.Popen[bytes], int]
         stderr=log,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, port
-        except OSError:
-            if server.poll() is not None:
-                log.close()
-                raise SystemExit(Path(jobs, "server.log").read_text()[-3000:]) from None
-            time.sleep(0.2)
+    try:
+        wait_listening(port, server)
+    except RuntimeError:
+        log.close()
+        raise SystemExit(Path(jobs, "server.log").read_text()[-3000:]) from None
+    return server, port
 
 
 def main() -> None:
