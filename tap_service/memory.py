@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import functools
 import logging
 import threading
 
@@ -25,6 +26,7 @@ ARENAS = 2
 TRIM_DELAY = 1.0
 
 
+@functools.cache  # finding libc runs ldconfig: once per process, not per trim
 def _libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     if name is None:
