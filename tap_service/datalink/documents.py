@@ -16,7 +16,6 @@ the VOTable's TIMESYS and the FITS BJDREFI/BJDREFF/TIMESYS keywords come from
 
 from __future__ import annotations
 
-import binascii
 import io
 import math
 from collections.abc import Iterable, Sequence
@@ -30,6 +29,7 @@ from astropy.io import fits
 
 from lcdb.ingest.product import Pipeline
 from tap_service.datalink.lightcurve import Lightcurve, TimeSystem
+from tap_service.votable.base64_lines import base64_lines
 from tap_service.votable.fields import xml_attr, xml_text
 
 VOTABLE_TYPE = "application/x-votable+xml"
@@ -63,7 +63,6 @@ _BINARY2_ROW = np.dtype(
 )
 _NULL_FLUX_ERR = 0x80 >> COLUMNS.index("flux_err")  # MSB of the first byte = first column
 _NULL_QUALITY = 0x80 >> COLUMNS.index("quality")
-_BASE64_LINE = 57  # input bytes per 76-character base64 line
 
 
 def cut(lightcurve: Lightcurve, mjd_min: float, mjd_max: float) -> Lightcurve:
@@ -253,19 +252,7 @@ def _binary2(lc: Lightcurve) -> bytes:
     else:
         rows["quality"] = lc.quality
     rows["nulls"] = nulls
-    return _base64_lines(rows.tobytes())
-
-
-def _base64_lines(data: bytes) -> bytes:
-    """Base64 in lines of 76 characters (VOTable's STREAM is whitespace-tolerant)."""
-    whole = len(data) - len(data) % _BASE64_LINE
-    body = binascii.b2a_base64(data[:whole], newline=False)
-    lines = np.frombuffer(body, dtype=np.uint8).reshape(-1, 76)
-    framed = np.empty((lines.shape[0], 77), dtype=np.uint8)
-    framed[:, :76] = lines
-    framed[:, 76] = ord("\n")
-    rest = binascii.b2a_base64(data[whole:]) if whole < len(data) else b""
-    return framed.tobytes() + rest
+    return base64_lines(rows.tobytes())
 
 
 def _element(

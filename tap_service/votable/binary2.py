@@ -21,8 +21,6 @@ hold, are written as `?` too.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import operator
 import re
 from collections.abc import Sequence
@@ -45,7 +43,6 @@ from tap_service.votable.shapes import (
 _U1 = np.dtype(np.uint8)
 _BOOL_BYTE: dict[object, int] = {True: 84, False: 70, None: 63}  # T, F, ?
 _NON_BMP = re.compile("[\U00010000-\U0010ffff]")
-_LINE = 57  # input bytes per 76-character base64 line
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,43 +218,3 @@ def assemble(pieces: list[Piece], n: int) -> np.ndarray:
             move(buffer, offsets, piece.data, starts, piece.lengths)
             offsets += piece.lengths
     return buffer
-
-
-class Base64Lines:
-    """Incremental base64 in 76-character lines: whole lines out, the remainder kept."""
-
-    def __init__(self) -> None:
-        self._rest = b""
-
-    def feed(self, raw: bytes | np.ndarray) -> bytes:
-        view = memoryview(raw if isinstance(raw, bytes) else raw.data).cast("B")
-        head = b""
-        if self._rest:
-            need = _LINE - len(self._rest)
-            head, view = self._rest + bytes(view[:need]), view[need:]
-            if len(head) < _LINE:
-                self._rest = head
-                return b""
-        cut = len(view) - len(view) % _LINE
-        self._rest = bytes(view[cut:])
-        return _lines(head, view[:cut])
-
-    def finish(self) -> bytes:
-        rest, self._rest = self._rest, b""
-        return base64.encodebytes(rest) if rest else b""
-
-
-def _lines(*parts: bytes | memoryview) -> bytes:
-    """base64 of `parts` (each a multiple of 57 bytes) as newline-terminated 76-char lines."""
-    texts = [
-        np.frombuffer(binascii.b2a_base64(part, newline=False), dtype=_U1).reshape(-1, 76)
-        for part in parts
-        if len(part)
-    ]
-    out = np.empty((sum(t.shape[0] for t in texts), 77), dtype=_U1)
-    row = 0
-    for text in texts:
-        out[row : row + text.shape[0], :76] = text
-        row += text.shape[0]
-    out[:, 76] = 10
-    return out.tobytes()

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from adql import OutputColumn
-from tap_service.votable.binary2 import Base64Lines, Binary2Encoder
+from tap_service.votable.base64_lines import Base64Lines
+from tap_service.votable.binary2 import Binary2Encoder
 from tap_service.votable.document import (
     CooSys,
     Descriptor,
