@@ -100,6 +100,38 @@ def test_transcoded_binary2_equals_the_row_writer(
     assert table["ascii_only"][8] == "?ngstr?m 9"
 
 
+# Fixed-width columns only, NULL in rows 13 and 14 alone: batches without a NULL take the
+# uniform-tuple path, the others the general one, and both must write the same bytes.
+FIXED_ONLY: list[tuple[str, OutputColumn]] = [
+    ("(i::int8 << 40) * (1 - 2 * (i % 2))", OutputColumn("l", "long")),
+    ("CASE WHEN i = 13 THEN NULL ELSE i * 1000 END::int4", OutputColumn("i", "int")),
+    ("i::int2", OutputColumn("widened", "long")),
+    ("CASE WHEN i = 14 THEN NULL ELSE i / 3.0 END::float8", OutputColumn("d", "double")),
+    ("(i / 7.0)::float4", OutputColumn("f_as_double", "double")),
+    ("i % 2 = 0", OutputColumn("b", "boolean")),
+]
+
+
+@pytest.mark.parametrize("batch", [1, 10, 40])
+def test_fixed_width_batches_without_nulls_equal_the_row_writer(
+    conn: psycopg.Connection[tuple[object, ...]], batch: int
+) -> None:
+    columns = [column for _, column in FIXED_ONLY]
+    sql = (
+        "SELECT "
+        + ", ".join(f"{expression} AS {column.name}" for expression, column in FIXED_ONLY)
+        + " FROM generate_series(1, 40) AS g(i) ORDER BY g.i"
+    )
+    types = describe_types(conn, sql.encode())
+    rows = conn.cursor(binary=True).execute(sql).fetchall()
+    expected = b"".join(write_binary2(columns, BatchSource.of_rows(rows, size=batch)))
+    source = CopyRows(copy_messages(conn, sql), types, batch_size=batch)
+    assert b"".join(transcode_binary2(columns, source)) == expected
+    table = read(expected).get_first_table().array
+    assert table["l"][0] == -(1 << 40) and table["b"][1]
+    assert_cell(None, table["i"][12])
+
+
 def test_copy_rows_stops_at_the_limit_and_flags_overflow(
     conn: psycopg.Connection[tuple[object, ...]],
 ) -> None:
