@@ -97,7 +97,7 @@ def copy_source(conn: psycopg.Connection[tuple[object, ...]]) -> Iterator[CopyRo
     types = describe_types(conn, QUERY.encode())
     assert transcodable(COLUMNS, types), types
     with conn.cursor() as cursor, cursor.copy(f"COPY ({QUERY}) TO STDOUT (FORMAT binary)") as copy:
-        yield CopyRows(copy, types, batch_size=BATCH)
+        yield CopyRows.of_messages(copy, types, batch_size=BATCH)
 
 
 def via_copy(conn: psycopg.Connection[tuple[object, ...]]) -> int:

@@ -8,10 +8,11 @@ MB, psycopg 3.3 with its C implementation `psycopg-binary`, the package's depend
 ``copy_expert``: 0.17 s / 0.29 s; this loop over ``PGconn.get_copy_data`` (non-blocking, a
 ``select`` only when libpq's buffer is empty): 0.17 s / 0.27 s, i.e. psycopg2's figure, so
 no second driver is needed (psycopg 3's C pq wrapper is not the slow part, its generators
-are). Each message is copied out of libpq's buffer into a `bytes` at once: a batch of
-the service's size holding thousands of libpq buffers alive cost 2.8 s of CPU per 1M rows
-against 0.38 s with the copies (a 1M-row CSV COPY, 4 columns, batches of 4,096 and 10,000
-messages; handed on one at a time the buffers cost 0.6 s), so the copy is the fast way.
+are). Each message is copied out of libpq's buffer at once, into its batch's buffer
+(`CopyBatch`): a batch of the service's size holding thousands of libpq buffers alive cost
+2.8 s of CPU per 1M rows against 0.38 s with the copies (a 1M-row CSV COPY, 4 columns,
+batches of 4,096 and 10,000 messages; handed on one at a time the buffers cost 0.6 s), so
+the copy is the fast way.
 
 The psycopg `Connection` stays the owner of the session: this only drives its `pgconn`
 between a query and the next, and leaves it idle (or in the failed transaction) as
@@ -22,13 +23,16 @@ so `execute.translated_errors` maps them as for any other query.
 from __future__ import annotations
 
 import select
+from array import array
 from collections.abc import Iterator
-from itertools import chain
+from itertools import repeat
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import pq
+
+from tap_service.votable.copybatch import CopyBatch
 
 COPY_OUT = pq.ExecStatus.COPY_OUT
 COMMAND_OK = pq.ExecStatus.COMMAND_OK
@@ -60,35 +64,41 @@ class CopyOut:
                 raise psycopg.OperationalError("the server sent no result for COPY")
             raise pg_errors.error_from_result(result, encoding=self._encoding)
 
-    def messages(self, block: int = 4096) -> Iterator[bytes]:
-        """Every COPY message (binary: one tuple each, the header on the first; text and csv:
-        one line each); raises the server's error if the COPY fails midway.
+    def batches(self, size: int) -> Iterator[CopyBatch]:
+        """The messages (binary: one tuple each, the header on the first; text and csv: one
+        line each) in batches of `size` (the last one shorter); raises the server's error if
+        the COPY fails midway.
 
-        Read `block` messages at a time in a plain loop and handed on through C iterators:
-        a generator resumed per message cost about a third more CPU per row.
+        The first batch is what has arrived once the first message has: the response can
+        start (and a failing query fail) without waiting for `size` rows.
+
+        Each message is appended to the batch's buffer as it comes (`CopyBatch`), which
+        copies it out of libpq's buffer at once (see the module's doc), in a plain loop: a
+        generator resumed per message cost about a third more CPU per row.
         """
-        return chain.from_iterable(self.blocks(block))
-
-    def blocks(self, block: int) -> Iterator[list[bytes]]:
-        """The messages in lists of at most `block` (fewer when the socket has no more yet)."""
         pgconn = self._pgconn
         get = pgconn.get_copy_data
-        while True:
-            out: list[bytes] = []
-            append = out.append
-            nbytes = 1
-            while len(out) < block:
-                nbytes, data = get(1)
-                if nbytes <= 0:
+        nbytes = 1
+        first = True
+        while nbytes >= 0:
+            data = bytearray()
+            sizes = array("q")
+            note = sizes.append
+            while len(sizes) < size:
+                for _ in repeat(None, size - len(sizes)):
+                    nbytes, message = get(1)
+                    if nbytes <= 0:
+                        break
+                    data += message
+                    note(nbytes)
+                if nbytes < 0 or (first and sizes):
                     break
-                append(bytes(data))  # frees libpq's buffer now (see the module's doc)
-            if out:
-                yield out
-            if nbytes == 0:  # libpq's buffer is empty: wait for the socket
-                self._wait()
-                pgconn.consume_input()
-            elif nbytes < 0:
-                break
+                if nbytes == 0:  # libpq's buffer is empty: wait for the socket
+                    self._wait()
+                    pgconn.consume_input()
+            first = False
+            if sizes:
+                yield CopyBatch.of_buffer(data, sizes)
         self._end()
 
     def close(self) -> None:

@@ -28,10 +28,13 @@ from sqlalchemy.pool import PoolProxiedConnection
 from adql import Compiled
 from tap_service.copyout import CopyOut
 from tap_service.errors import QueryRejected, QueryTimeout, ServiceError, ServiceUnavailable
+from tap_service.prefetch import Prefetched
+from tap_service.votable.copybatch import CopyBatch
 from tap_service.votable.copyplan import CopyPlan
-from tap_service.votable.pgcopy import BINARY_COPY, CopyRows, Message, describe_types
+from tap_service.votable.pgcopy import BINARY_COPY, CopyRows, describe_types
 
 log = logging.getLogger(__name__)
+
 
 Row = tuple[Any, ...]
 Driver = psycopg.Connection[Row]
@@ -168,9 +171,12 @@ class CopiedRows:
     """Raw COPY messages of the query (binary tuples or text lines) and its column types
     (a `CopySource`)."""
 
-    def __init__(self, result: QueryResult, rows: CopyRows) -> None:
+    def __init__(
+        self, result: QueryResult, rows: CopyRows, interrupt: Callable[[], object] | None = None
+    ) -> None:
         self._result = result
         self._rows = rows
+        self._interrupt = interrupt
 
     @property
     def pg_types(self) -> Sequence[int]:
@@ -180,11 +186,26 @@ class CopiedRows:
     def overflow(self) -> bool:
         return self._rows.overflow
 
-    def copy_batches(self) -> Iterator[Sequence[Message]]:
+    def copy_batches(self) -> Iterator[CopyBatch]:
+        """The batches; past `PREFETCH_AFTER` rows, read ahead in a thread of their own
+        (`Prefetched`). A small result is read here, without a thread."""
         with self._result.reading():
-            yield from self._rows.copy_batches()
+            batches = self._rows.copy_batches()
+            for batch in batches:
+                yield batch
+                if self._rows.rows >= PREFETCH_AFTER:
+                    break
+            else:
+                return
+            rest = Prefetched(batches, interrupt=self._interrupt, name="copy-reader")
+            try:
+                yield from rest
+            finally:
+                rest.close()
 
 
+#: Rows of a COPY read before the rest is read ahead in a thread (`CopiedRows`).
+PREFETCH_AFTER = 10_000
 #: Rows of the first fetch: enough for most results whole, and quick to the first byte.
 FIRST_BATCH = 1000
 #: Values (array elements count one each) a batch of rows may hold: 10,000 rows of two
@@ -311,16 +332,12 @@ def _copied(
         copy = CopyOut(driver, statement.encode())
         # Leaving the COPY early cancels it on the server and drains what was sent.
         result.on_close(copy.close)
-        messages = copy.messages()
-        first = list(itertools.islice(messages, 1))  # runs the query: errors surface now
+        batches = copy.batches(batch_size)
+        first = list(itertools.islice(batches, 1))  # runs the query: errors surface now
     rows = CopyRows(
-        itertools.chain(first, messages),
-        pg_types,
-        batch_size=batch_size,
-        row_limit=compiled.row_limit,
-        binary=plan.binary,
+        itertools.chain(first, batches), pg_types, row_limit=compiled.row_limit, binary=plan.binary
     )
-    return CopiedRows(result, rows)
+    return CopiedRows(result, rows, interrupt=lambda: driver.cancel_safe(timeout=10))
 
 
 @contextlib.contextmanager

@@ -6,14 +6,15 @@ response. Errors are raised as `TAPError`s and become responses in `tap_service.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from html import escape
 from typing import TYPE_CHECKING
 
 import anyio
 import sqlalchemy as sa
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 
@@ -69,7 +70,7 @@ async def _streamed(
     """
     sent = 0
     try:
-        async for chunk in iterate_in_threadpool(answer.body):
+        async for chunk in _ahead(answer.body):
             yield chunk
             sent += len(chunk)
             if sent > SMALL_BYTES and not ticket.promoted:
@@ -79,6 +80,26 @@ async def _streamed(
         with anyio.CancelScope(shield=True):
             await run_in_threadpool(answer.close)
             await admitted.aclose()
+
+
+async def _ahead(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """`chunks`, each made in a worker thread while the one before is being sent.
+
+    Why: `iterate_in_threadpool` asks for the next chunk only once the last one is sent, so
+    encoding and sending took turns. The chunk being made when the consumer stops is waited
+    for (shielded) before this generator ends: the body must not be closed, nor its query
+    released, while a worker thread is still inside it.
+    """
+    pending = asyncio.ensure_future(run_in_threadpool(next, chunks, None))
+    try:
+        while (chunk := await pending) is not None:
+            pending = asyncio.ensure_future(run_in_threadpool(next, chunks, None))
+            yield chunk
+    finally:
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait([pending])
+        if not pending.cancelled():
+            pending.exception()  # retrieved: an abandoned chunk's failure is not news
 
 
 async def capabilities(request: Request) -> Response:

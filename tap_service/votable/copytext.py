@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from adql import OutputColumn
+from tap_service.votable.copybatch import CopyBatch
 from tap_service.votable.delimited import csv_lines, tsv_lines
 from tap_service.votable.document import CooSys, Descriptor, InfoLike, TimeSys
 from tap_service.votable.pgcopy import PG_ARRAYS, PG_BOOL, PG_NUMBERS, PG_TEXTS, CopySource
@@ -179,18 +180,18 @@ def copy_tsv(
     return _chunks(header, source, _tsv)
 
 
-def _crlf(lines: Sequence[bytes | bytearray | memoryview]) -> bytes:
-    data = b"".join(lines)
+def _crlf(lines: CopyBatch) -> bytes:
+    data = bytes(lines.payload)
     if b'"' not in data:  # no quoted field, so every LF ends a line
         return data.replace(b"\n", b"\r\n")
     return b"\r\n".join([line[:-1] for line in lines]) + b"\r\n"
 
 
-def _tsv(lines: Sequence[bytes | bytearray | memoryview]) -> bytes:
-    data = b"".join(lines)
+def _tsv(lines: CopyBatch) -> bytes:
+    data = bytes(lines.payload)
     if b"\x01" not in data:
         return data
-    return b"".join(_unquoted(bytes(line)) for line in lines)
+    return b"".join(_unquoted(line) for line in lines)
 
 
 def _unquoted(line: bytes) -> bytes:

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from adql import OutputColumn
+from tap_service.votable.copybatch import CopyBatch
 from tap_service.votable.document import (
     VOTABLE_OPEN,
     XML_DECLARATION,
@@ -52,7 +53,6 @@ from tap_service.votable.pgcopy import (
     PG_BOOL,
     PG_NUMBERS,
     CopySource,
-    Message,
     _decode_array,
     _gather,
     _int16_at,
@@ -172,7 +172,7 @@ def copy_parquet(
 def _chunks(
     columns: Sequence[OutputColumn],
     shapes: Sequence[Shape],
-    batches: Iterator[Sequence[Any]],
+    batches: Iterator[Any],  # row batches, or `CopyBatch`es
     encode: _RowArrays | _CopyArrays,
     source: RowSource | CopySource,
     infos: Iterable[InfoLike],
@@ -282,12 +282,9 @@ class _CopyArrays:
         self.pg_types = pg_types
         self.types = [arrow_type(s) for s in shapes]
 
-    def __call__(self, rows: Sequence[Message]) -> list[pa.Array[Any]]:
-        n = len(rows)
-        sizes = np.fromiter(map(len, rows), dtype=np.int64, count=n)
-        buf = np.frombuffer(b"".join((*rows, bytes(16))), dtype=_U1)
-        pos = np.zeros(n, dtype=np.int64)
-        np.cumsum(sizes[:-1], out=pos[1:])
+    def __call__(self, rows: CopyBatch) -> list[pa.Array[Any]]:
+        buf = rows.buffer()
+        pos = rows.starts()
         if np.any(_int16_at(buf, pos) != len(self.shapes)):
             raise ValueError("COPY tuples do not have one field per FIELD")
         pos += 2

@@ -36,17 +36,16 @@ and passed to `transcode_binary2`; otherwise the server-side cursor and the row 
 
 from __future__ import annotations
 
-import operator
 import struct
 from collections.abc import Iterable, Iterator, Sequence
-from functools import partial
-from itertools import chain, islice
+from itertools import islice
 from typing import Protocol
 
 import numpy as np
 
 from adql import OutputColumn
 from tap_service.votable.binary2 import Piece, Var, assemble, counts, encode_column
+from tap_service.votable.copybatch import PAD, CopyBatch
 from tap_service.votable.copyplan import BinaryCopy
 from tap_service.votable.segments import gather, move
 from tap_service.votable.shapes import NUMERIC_DTYPES, Shape, shape_of
@@ -72,7 +71,7 @@ class CopySource(Protocol):
     @property
     def pg_types(self) -> Sequence[int]: ...
 
-    def copy_batches(self) -> Iterator[Sequence[Message]]: ...
+    def copy_batches(self) -> Iterator[CopyBatch]: ...
 
     @property
     def overflow(self) -> bool: ...
@@ -111,23 +110,16 @@ class CopyTranscoder:
             else None
         )
 
-    def encode(self, rows: Sequence[Message]) -> np.ndarray:
+    def encode(self, rows: CopyBatch) -> np.ndarray:
         """The raw BINARY2 bytes of `rows` (COPY BINARY tuples), as a uint8 array."""
         n = len(rows)
         if n == 0:
             return np.zeros(0, dtype=_U1)
+        buf = rows.buffer()  # padded: fixed-size reads of short last cells stay inside
         full = self._full_tuple
-        if full is not None:
-            joined = b"".join(rows)
-            if len(joined) == n * full:  # see `_uniform`
-                return self._uniform(np.frombuffer(joined, dtype=_U1).reshape(n, full))
-            buf = np.frombuffer(joined + bytes(16), dtype=_U1)
-        else:
-            # padded so fixed-size reads of short cells (empty arrays) stay inside the buffer
-            buf = np.frombuffer(b"".join((*rows, bytes(16))), dtype=_U1)
-        sizes = np.fromiter(map(len, rows), dtype=np.int64, count=n)
-        pos = np.zeros(n, dtype=np.int64)
-        np.cumsum(sizes[:-1], out=pos[1:])
+        if full is not None and rows.nbytes == n * full:  # see `_uniform`
+            return self._uniform(buf[: n * full].reshape(n, full))
+        pos = rows.starts()
         if np.any(_int16_at(buf, pos) != len(self.shapes)):
             raise ValueError("COPY tuples do not have one field per FIELD")
         pos += 2
@@ -163,7 +155,7 @@ class CopyTranscoder:
         if np.any(tuples[:, :2].view(">i2") != len(self.shapes)):
             raise ValueError("COPY tuples do not have one field per FIELD")
         no_null = np.zeros(n, dtype=bool)
-        pieces: list[Piece] = [np.zeros((n, (len(self.shapes) + 7) // 8), dtype=_U1)]
+        pieces: list[np.ndarray] = [np.zeros((n, (len(self.shapes) + 7) // 8), dtype=_U1)]
         offset = 2
         for shape, oid in zip(self.shapes, self.pg_types, strict=True):
             width = FIXED_WIDTHS[oid]
@@ -301,60 +293,89 @@ def _decode_array(cell: bytes) -> list[object]:
 _ARRAY_OF = {21: 1005, 23: 1007, 20: 1016, 700: 1021, 701: 1022}
 
 
-def split_copy_stream(messages: Iterable[Message]) -> Iterator[Message]:
-    """COPY BINARY messages (one tuple each; the header on the first, then a trailer) -> tuples.
-
-    The per-row work is C-level (`filter`); messages are passed on without copying (psycopg
-    gives each its own buffer). The trailer, a lone int16 -1 that no tuple can equal, is
-    dropped; every message is still read, so the COPY runs to completion.
-    """
-    it = iter(messages)
-    first = next(it, None)
-    if first is None:
-        return iter(())
-    data = bytes(first)
-    if not data.startswith(SIGNATURE):
+def header_length(first: bytes | memoryview) -> int:
+    """Bytes of the COPY BINARY header at the start of the stream's first message."""
+    data = bytes(first[: len(SIGNATURE) + 8])
+    if not data.startswith(SIGNATURE) or len(data) < len(SIGNATURE) + 8:
         raise ValueError("not a COPY BINARY stream")
     (extension,) = struct.unpack_from(">I", data, len(SIGNATURE) + 4)
-    data = data[len(SIGNATURE) + 8 + extension :]
-    head = [data] if data and data != TRAILER else []
-    return chain(head, filter(partial(operator.ne, TRAILER), it))
+    return len(SIGNATURE) + 8 + int(extension)
 
 
 class CopyRows:
     """A `CopySource` over the messages of `COPY (query) TO STDOUT (FORMAT binary)`.
 
-    `messages` is what iterating psycopg's `cursor.copy(...)` yields; `pg_types` the result
-    column type OIDs (see `describe_types`). At most `row_limit` rows are passed on: the query
-    should ask for one more (MAXREC+1), whose presence sets `overflow`. With `binary=False`
-    the messages are the lines of a text or CSV COPY, one row each, passed on as they are.
+    `batches` are what `copyout.CopyOut.batches` yields (`of_messages` takes the messages one
+    by one, as iterating psycopg's `cursor.copy(...)` gives them); `pg_types` the result
+    column type OIDs (see `describe_types`). The header and the trailer are removed. At most
+    `row_limit` rows are passed on: the query should ask for one more (MAXREC+1), whose
+    presence sets `overflow`. With `binary=False` the messages are the lines of a text or CSV
+    COPY, one row each, passed on as they are.
     """
 
     def __init__(
         self,
+        batches: Iterable[CopyBatch],
+        pg_types: Sequence[int],
+        *,
+        row_limit: int | None = None,
+        binary: bool = True,
+    ) -> None:
+        self._batches = batches
+        self._binary = binary
+        self.pg_types = tuple(pg_types)
+        self._row_limit = row_limit
+        self.overflow = False
+        self.rows = 0
+
+    @classmethod
+    def of_messages(
+        cls,
         messages: Iterable[Message],
         pg_types: Sequence[int],
         *,
         batch_size: int = 10_000,
         row_limit: int | None = None,
         binary: bool = True,
-    ) -> None:
-        self._messages = messages
-        self._binary = binary
-        self.pg_types = tuple(pg_types)
-        self._batch_size = batch_size
-        self._row_limit = row_limit
-        self.overflow = False
-        self.rows = 0
+    ) -> CopyRows:
+        it = iter(messages)
+        batches = (
+            CopyBatch.of_messages(batch) for batch in iter(lambda: list(islice(it, batch_size)), [])
+        )
+        return cls(batches, pg_types, row_limit=row_limit, binary=binary)
 
-    def copy_batches(self) -> Iterator[list[Message]]:
-        rows = split_copy_stream(self._messages) if self._binary else iter(self._messages)
-        limited = rows if self._row_limit is None else islice(rows, self._row_limit)
-        while batch := list(islice(limited, self._batch_size)):
-            self.rows += len(batch)
+    def copy_batches(self) -> Iterator[CopyBatch]:
+        batches = self._rows()
+        limit = self._row_limit
+        for batch in batches:
+            if limit is not None and self.rows + len(batch) > limit:
+                self.overflow = True
+                batch = batch.head(limit - self.rows)
+            if len(batch):
+                self.rows += len(batch)
+                yield batch
+            if self.overflow:
+                break
+        for _ in batches:  # beyond the limit: read to the end so the COPY completes
+            pass
+
+    def _rows(self) -> Iterator[CopyBatch]:
+        """The batches without the header and the trailer of a binary COPY."""
+        if not self._binary:
+            yield from self._batches
+            return
+        first = True
+        for batch in self._batches:
+            if first:
+                batch = batch.without_prefix(header_length(batch.payload))
+                first = False
+            if (
+                len(batch)
+                and batch.sizes[-1] == len(TRAILER)
+                and batch.data[-PAD - 2 : -PAD] == TRAILER
+            ):
+                batch = batch.without_last()  # a lone int16 -1, which no tuple can equal
             yield batch
-        for _ in rows:  # beyond the limit: read to the end so the COPY completes
-            self.overflow = True
 
 
 def describe_types(connection: object, sql: bytes) -> list[int]:

@@ -111,7 +111,7 @@ def transcode_binary2(
 def _chunks(
     start: bytes,
     encoder: Encoder,
-    batches: Iterator[Sequence[Any]],
+    batches: Iterator[Any],  # row batches, or `CopyBatch`es for the transcoder
     source: RowSource | CopySource,
     serialization: Serialization,
     descriptor: Descriptor | None = None,

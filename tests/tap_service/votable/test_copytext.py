@@ -116,7 +116,7 @@ def by_copy(
     statement = DelimitedCopy(tsv=tsv).statement(sql, columns, types)
     assert statement is not None, "these types should go through COPY"
     copy = CopyOut(conn, statement.encode())
-    source = CopyRows(copy.messages(), types, batch_size=7, binary=False)
+    source = CopyRows(copy.batches(7), types, binary=False)
     writer = copy_tsv if tsv else copy_csv
     return b"".join(writer(columns, source))
 

@@ -82,7 +82,7 @@ def copied(rows: int, *, binary: bool) -> CopySource:
         if binary:
             yield b"\xff\xff"
 
-    return CopyRows(messages(), PG_TYPES, batch_size=BATCH, binary=binary)
+    return CopyRows.of_messages(messages(), PG_TYPES, batch_size=BATCH, binary=binary)
 
 
 def peak_while_writing(writer: Callable[..., Iterator[bytes]], rows: int) -> tuple[int, int]:

@@ -91,7 +91,7 @@ def test_transcoded_binary2_equals_the_row_writer(
     expected = b"".join(write_binary2(COLUMNS, BatchSource.of_rows(rows, size=batch)))
     copy_sql = f"COPY ({SQL}) TO STDOUT (FORMAT binary)"
     with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:  # psycopg's own buffers
-        got = b"".join(transcode_binary2(COLUMNS, CopyRows(copy, types, batch_size=batch)))
+        got = b"".join(transcode_binary2(COLUMNS, CopyRows.of_messages(copy, types, batch_size=batch)))
     assert got == expected
     table = read(got).get_first_table().array
     assert_cell(None, table["i"][3])  # and it still reads as it should
@@ -125,7 +125,7 @@ def test_fixed_width_batches_without_nulls_equal_the_row_writer(
     types = describe_types(conn, sql.encode())
     rows = conn.cursor(binary=True).execute(sql).fetchall()
     expected = b"".join(write_binary2(columns, BatchSource.of_rows(rows, size=batch)))
-    source = CopyRows(copy_messages(conn, sql), types, batch_size=batch)
+    source = CopyRows.of_messages(copy_messages(conn, sql), types, batch_size=batch)
     assert b"".join(transcode_binary2(columns, source)) == expected
     table = read(expected).get_first_table().array
     assert table["l"][0] == -(1 << 40) and table["b"][1]
@@ -137,17 +137,17 @@ def test_copy_rows_stops_at_the_limit_and_flags_overflow(
 ) -> None:
     sql = "SELECT i FROM generate_series(1, 11) AS i"
     types = describe_types(conn, sql.encode())
-    source = CopyRows(copy_messages(conn, sql), types, batch_size=4, row_limit=10)
+    source = CopyRows.of_messages(copy_messages(conn, sql), types, batch_size=4, row_limit=10)
     batches = list(source.copy_batches())
     assert [len(b) for b in batches] == [4, 4, 2]
     assert source.overflow and source.rows == 10
-    exact = CopyRows(copy_messages(conn, sql), types, batch_size=4, row_limit=11)
+    exact = CopyRows.of_messages(copy_messages(conn, sql), types, batch_size=4, row_limit=11)
     assert sum(len(b) for b in exact.copy_batches()) == 11 and not exact.overflow
 
 
 def test_empty_copy_result(conn: psycopg.Connection[tuple[object, ...]]) -> None:
     sql = "SELECT i::int4 FROM generate_series(1, 0) AS i"
-    source = CopyRows(copy_messages(conn, sql), describe_types(conn, sql.encode()))
+    source = CopyRows.of_messages(copy_messages(conn, sql), describe_types(conn, sql.encode()))
     data = b"".join(transcode_binary2([OutputColumn("i", "int")], source))
     assert len(read(data).get_first_table().array) == 0
 
