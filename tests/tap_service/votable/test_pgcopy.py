@@ -91,7 +91,9 @@ def test_transcoded_binary2_equals_the_row_writer(
     expected = b"".join(write_binary2(COLUMNS, BatchSource.of_rows(rows, size=batch)))
     copy_sql = f"COPY ({SQL}) TO STDOUT (FORMAT binary)"
     with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:  # psycopg's own buffers
-        got = b"".join(transcode_binary2(COLUMNS, CopyRows.of_messages(copy, types, batch_size=batch)))
+        got = b"".join(
+            transcode_binary2(COLUMNS, CopyRows.of_messages(copy, types, batch_size=batch))
+        )
     assert got == expected
     table = read(got).get_first_table().array
     assert_cell(None, table["i"][3])  # and it still reads as it should
