@@ -53,6 +53,7 @@ from tap_service.votable.pgcopy import (
     PG_BOOL,
     PG_NUMBERS,
     CopySource,
+    UniformCells,
     _decode_array,
     _gather,
     _int16_at,
@@ -184,16 +185,23 @@ def _chunks(
         [pa.field(c.name, arrow_type(s)) for c, s in zip(columns, shapes, strict=True)]
     )
     sink = _Sink()
+    strings = [k for k, shape in enumerate(shapes) if shape.is_string]
     # no ARROW:schema key: readers then take the footer's key-value metadata, which is only
     # complete at the end, as the schema's metadata (astropy reads string widths from there)
+    # Dictionary encoding only where values repeat (strings: units, paths); tried on numbers
+    # it falls back after paying for it: 4 columns x 1M rows wrote in 0.33 s with it, 0.065 s
+    # without (and the file was smaller: 16.5 MB against 24.2 MB).
     writer = pq.ParquetWriter(
-        pa.PythonFile(sink, mode="w"), schema, compression="snappy", store_schema=False
+        pa.PythonFile(sink, mode="w"),
+        schema,
+        compression="snappy",
+        use_dictionary=[columns[k].name for k in strings] or False,  # type: ignore[arg-type]  # pyarrow takes a list of names too
+        store_schema=False,
     )
     yield sink.take()  # the magic number: the response starts before the query ends
     pending: list[list[pa.Array[Any]]] = []
     rows = 0
     error: str | None = None
-    strings = [k for k, shape in enumerate(shapes) if shape.is_string]
     widths = dict.fromkeys(strings, 1)
     try:
         for batch in batches:
@@ -281,8 +289,15 @@ class _CopyArrays:
         self.shapes = shapes
         self.pg_types = pg_types
         self.types = [arrow_type(s) for s in shapes]
+        self._uniform_cells = UniformCells(pg_types)
 
     def __call__(self, rows: CopyBatch) -> list[pa.Array[Any]]:
+        uniform = self._uniform_cells(rows)
+        if uniform is not None:
+            return [
+                _fixed_array(oid, kind, values, None)
+                for oid, kind, values in zip(self.pg_types, self.types, uniform, strict=True)
+            ]
         buf = rows.buffer()
         pos = rows.starts()
         if np.any(_int16_at(buf, pos) != len(self.shapes)):
@@ -312,11 +327,7 @@ def _copy_array(
     mask = null if null.any() else None
     width = FIXED_WIDTHS.get(oid)
     if width is not None:
-        cells = gather(buf, np.where(null, 0, start), width)
-        if oid == PG_BOOL:
-            return pa.array(cells[:, 0] != 0, type=kind, mask=mask)
-        values = cells.copy().view(PG_NUMBERS[oid]).ravel()
-        return pa.array(values.astype(kind.to_pandas_dtype()), type=kind, mask=mask)
+        return _fixed_array(oid, kind, gather(buf, np.where(null, 0, start), width), mask)
     if shape.is_string:
         data = _gather(buf, start, size)
         offsets = np.zeros(n + 1, dtype=np.int64)
@@ -345,6 +356,16 @@ def _copy_array(
     pieces = _split(_gather(buf, start, size).tobytes(), size, null)
     decoded = [None if c is None else _elements(shape, _decode_array(c)) for c in pieces]
     return pa.array(decoded, type=kind)
+
+
+def _fixed_array(
+    oid: int, kind: pa.DataType, cells: np.ndarray, mask: np.ndarray | None
+) -> pa.Array[Any]:
+    """A number or boolean column from its (n, width) big-endian value bytes."""
+    if oid == PG_BOOL:
+        return pa.array(cells[:, 0] != 0, type=kind, mask=mask)
+    values = np.ascontiguousarray(cells).view(PG_NUMBERS[oid]).ravel()
+    return pa.array(values.astype(kind.to_pandas_dtype()), type=kind, mask=mask)
 
 
 def _flat_array(

@@ -102,23 +102,17 @@ class CopyTranscoder:
             raise ValueError("these columns cannot be transcoded from COPY BINARY")
         self.shapes = tuple(shape_of(c) for c in columns)
         self.pg_types = tuple(pg_types)
-        widths = [FIXED_WIDTHS.get(oid) for oid in self.pg_types]
-        #: Bytes of a tuple without NULLs when every column is of fixed width, else None.
-        self._full_tuple = (
-            2 + sum(4 + w for w in widths if w is not None)
-            if all(w is not None for w in widths)
-            else None
-        )
+        self._uniform_cells = UniformCells(self.pg_types)
 
     def encode(self, rows: CopyBatch) -> np.ndarray:
         """The raw BINARY2 bytes of `rows` (COPY BINARY tuples), as a uint8 array."""
         n = len(rows)
         if n == 0:
             return np.zeros(0, dtype=_U1)
+        uniform = self._uniform_cells(rows)
+        if uniform is not None:
+            return self._uniform(uniform)
         buf = rows.buffer()  # padded: fixed-size reads of short last cells stay inside
-        full = self._full_tuple
-        if full is not None and rows.nbytes == n * full:  # see `_uniform`
-            return self._uniform(buf[: n * full].reshape(n, full))
         pos = rows.starts()
         if np.any(_int16_at(buf, pos) != len(self.shapes)):
             raise ValueError("COPY tuples do not have one field per FIELD")
@@ -143,29 +137,51 @@ class CopyTranscoder:
             pos = start + size
         return assemble([np.packbits(nulls, axis=1), *pieces], n)
 
-    def _uniform(self, tuples: np.ndarray) -> np.ndarray:
-        """Rows of fixed-width columns none of which is NULL: `tuples` is (n, bytes per tuple).
-
-        A NULL cell only shortens a tuple (its length is -1 and no value follows), so when
-        the batch is n times the length of a tuple without NULLs, no cell is NULL and every
-        value sits at the same offset in every row: the columns are plain slices, with no
-        per-row offsets to compute. (4 columns of 1M rows: 0.04 s instead of 0.18 s.)
-        """
-        n = len(tuples)
-        if np.any(tuples[:, :2].view(">i2") != len(self.shapes)):
-            raise ValueError("COPY tuples do not have one field per FIELD")
+    def _uniform(self, cells: list[np.ndarray]) -> np.ndarray:
+        """Rows without NULL of fixed-width columns (see `UniformCells`): 4 columns x 1M rows
+        in 0.04 s instead of 0.18 s."""
+        n = len(cells[0])
         no_null = np.zeros(n, dtype=bool)
         pieces: list[np.ndarray] = [np.zeros((n, (len(self.shapes) + 7) // 8), dtype=_U1)]
-        offset = 2
-        for shape, oid in zip(self.shapes, self.pg_types, strict=True):
-            width = FIXED_WIDTHS[oid]
-            cells = tuples[:, offset + 4 : offset + 4 + width]
+        for shape, oid, values in zip(self.shapes, self.pg_types, cells, strict=True):
             if oid != PG_BOOL and NUMERIC_DTYPES[shape.datatype] == PG_NUMBERS[oid]:
-                pieces.append(cells)  # the same big-endian bytes
+                pieces.append(values)  # the same big-endian bytes
             else:
-                pieces.append(_fixed_cells(shape, oid, cells, no_null, n))
-            offset += 4 + width
+                pieces.append(_fixed_cells(shape, oid, values, no_null, n))
         return np.hstack(pieces).ravel()
+
+
+class UniformCells:
+    """The value bytes of each column, as (n, width) slices, for a batch of tuples in which
+    every column is of fixed width and no cell is NULL; None for any other batch.
+
+    A NULL cell only shortens a tuple (its length is -1 and no value follows), so when the
+    batch is n times the length of a tuple without NULLs, no cell is NULL and every value
+    sits at the same offset in every row: the columns are plain slices of one (n, bytes per
+    tuple) view, with no per-row offsets to compute.
+    """
+
+    def __init__(self, pg_types: Sequence[int]) -> None:
+        widths = [FIXED_WIDTHS.get(oid) for oid in pg_types]
+        self._count = len(widths)
+        self._slices: list[slice] | None = None
+        self._full = 0
+        if all(w is not None for w in widths):
+            offset, slices = 2, []
+            for width in widths:
+                assert width is not None
+                slices.append(slice(offset + 4, offset + 4 + width))
+                offset += 4 + width
+            self._slices, self._full = slices, offset
+
+    def __call__(self, rows: CopyBatch) -> list[np.ndarray] | None:
+        n = len(rows)
+        if self._slices is None or n == 0 or rows.nbytes != n * self._full:
+            return None
+        tuples = rows.buffer()[: n * self._full].reshape(n, self._full)
+        if np.any(tuples[:, :2].view(">i2") != self._count):
+            raise ValueError("COPY tuples do not have one field per FIELD")
+        return [tuples[:, where] for where in self._slices]
 
 
 def _column(

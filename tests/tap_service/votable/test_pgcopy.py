@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import psycopg
+import pyarrow.parquet as pq
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -12,10 +14,12 @@ from adql import OutputColumn
 from tap_service.votable import (
     BatchSource,
     CopyRows,
+    copy_parquet,
     describe_types,
     transcodable,
     transcode_binary2,
     write_binary2,
+    write_parquet,
 )
 from tap_service.votable.pgcopy import CopyTranscoder
 
@@ -114,16 +118,19 @@ FIXED_ONLY: list[tuple[str, OutputColumn]] = [
 ]
 
 
+FIXED_ONLY_SQL = (
+    "SELECT "
+    + ", ".join(f"{expression} AS {column.name}" for expression, column in FIXED_ONLY)
+    + " FROM generate_series(1, 40) AS g(i) ORDER BY g.i"
+)
+
+
 @pytest.mark.parametrize("batch", [1, 10, 40])
 def test_fixed_width_batches_without_nulls_equal_the_row_writer(
     conn: psycopg.Connection[tuple[object, ...]], batch: int
 ) -> None:
     columns = [column for _, column in FIXED_ONLY]
-    sql = (
-        "SELECT "
-        + ", ".join(f"{expression} AS {column.name}" for expression, column in FIXED_ONLY)
-        + " FROM generate_series(1, 40) AS g(i) ORDER BY g.i"
-    )
+    sql = FIXED_ONLY_SQL
     types = describe_types(conn, sql.encode())
     rows = conn.cursor(binary=True).execute(sql).fetchall()
     expected = b"".join(write_binary2(columns, BatchSource.of_rows(rows, size=batch)))
@@ -132,6 +139,22 @@ def test_fixed_width_batches_without_nulls_equal_the_row_writer(
     table = read(expected).get_first_table().array
     assert table["l"][0] == -(1 << 40) and table["b"][1]
     assert_cell(None, table["i"][12])
+
+
+@pytest.mark.parametrize("batch", [10, 40])
+def test_fixed_width_batches_without_nulls_make_the_same_parquet(
+    conn: psycopg.Connection[tuple[object, ...]], batch: int
+) -> None:
+    columns = [column for _, column in FIXED_ONLY]
+    types = describe_types(conn, FIXED_ONLY_SQL.encode())
+    rows = conn.cursor(binary=True).execute(FIXED_ONLY_SQL).fetchall()
+    expected = b"".join(write_parquet(columns, BatchSource.of_rows(rows, size=batch)))
+    source = CopyRows.of_messages(copy_messages(conn, FIXED_ONLY_SQL), types, batch_size=batch)
+    got = pq.read_table(io.BytesIO(b"".join(copy_parquet(columns, source))))
+    want = pq.read_table(io.BytesIO(expected))
+    assert got.schema == want.schema
+    assert got.to_pylist() == want.to_pylist()
+    assert got.column("i")[12].as_py() is None and got.column("l")[0].as_py() == -(1 << 40)
 
 
 def test_copy_rows_stops_at_the_limit_and_flags_overflow(
