@@ -102,3 +102,19 @@ def test_what_the_packages_import_is_a_declared_dependency() -> None:
                     if not owners & brought:
                         missing.add(f"{top} ({path.relative_to(root)})")
     assert not missing, sorted(missing)
+
+
+def test_the_app_defers_the_libraries_few_requests_need() -> None:
+    """See `tap_service.lazy`: they were a third of the service's memory before any query."""
+    from tap_service.lazy import DEFERRED
+
+    script = (
+        "import sys, json, tap_service.app, tap_service.cli\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    loaded = json.loads(result.stdout)
+    early = sorted({m for m in loaded for d in DEFERRED if m == d or m.startswith(d + ".")})
+    assert not early, f"importing the app loads {early[:5]}"

@@ -23,9 +23,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-from astropy.io import fits
 
 from lcdb.ingest.product import Pipeline
 from tap_service.datalink.lightcurve import Lightcurve, TimeSystem
@@ -555,6 +552,8 @@ def _card_image(keyword: str, value: object, comment: str) -> str:
     if isinstance(value, str):
         value_width = max(len(value.replace("'", "''")) + 2, value_width)
     room = 80 - 10 - value_width - 3
+    from astropy.io import fits  # on first use: see `tap_service.lazy`
+
     image: str = fits.Card(keyword, value, comment[: max(room, 0)] or None).image
     return image
 
@@ -573,6 +572,9 @@ def to_csv(lightcurve: Lightcurve) -> bytes:
     pyarrow formats the numbers (in C++): Python's float repr costs ~0.5 us a value, 30 ms for
     the three float columns of a 20,000-cadence lightcurve, pyarrow 5 ms for the whole table.
     """
+    import pyarrow as pa  # on first use: see `tap_service.lazy`
+    import pyarrow.csv as pa_csv
+
     lc = lightcurve
     size = lc.size
     table = pa.table(

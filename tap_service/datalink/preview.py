@@ -3,6 +3,8 @@
 matplotlib's object API (a `Figure` with its own Agg canvas), never pyplot: pyplot keeps the
 current figure in global state, which concurrent requests in one process would share. Each
 call builds and drops its own figure. Caching the bytes is the caller's business.
+
+matplotlib is imported by the first preview, not with the service (see `tap_service.lazy`).
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from tap_service.datalink.documents import time_label
 from tap_service.datalink.lightcurve import Lightcurve
@@ -25,6 +25,9 @@ FLAGGED_COLOUR = "#9a9a9a"
 def render_png(lightcurve: Lightcurve) -> bytes:
     """Flux against time, WIDTH x HEIGHT pixels: unflagged cadences as dots, cadences with
     quality flags as grey crosses, titled with the target, sector and pipeline/processing."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # see `tap_service.lazy`
+    from matplotlib.figure import Figure
+
     lc = lightcurve
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)  # the figure draws with its own Agg canvas, not pyplot's

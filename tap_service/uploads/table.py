@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.io import votable
-from astropy.io.votable.exceptions import VOWarning
 
 import adql
 from tap_service.errors import BadParameter
@@ -79,6 +77,9 @@ def read_upload(name: str, data: bytes, *, max_rows: int) -> UploadedTable:
             f"UPLOAD {name}: not a VOTable (it begins {data.lstrip()[:40]!r}); upload a VOTable "
             "(TABLEDATA, BINARY, BINARY2 or FITS serialization)"
         )
+    from astropy.io import votable  # on first use: see `tap_service.lazy`
+    from astropy.io.votable.exceptions import VOWarning
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", VOWarning)

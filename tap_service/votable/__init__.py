@@ -18,7 +18,6 @@ from tap_service.votable.document import (
     error_document,
 )
 from tap_service.votable.fields import Info
-from tap_service.votable.parquet import copy_parquet, write_parquet
 from tap_service.votable.pgcopy import (
     BINARY_COPY,
     CopyRows,
@@ -28,6 +27,7 @@ from tap_service.votable.pgcopy import (
 )
 from tap_service.votable.shapes import UnsupportedColumn
 from tap_service.votable.source import BatchSource, Row, RowSource
+from tap_service.votable.voparquet import copy_parquet, write_parquet
 from tap_service.votable.writer import (
     error_message,
     transcode_binary2,

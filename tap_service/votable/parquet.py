@@ -346,11 +346,12 @@ def _copy_array(
         offsets = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(counts, out=offsets[1:])
         target = cast("pa.ListType[Any]", kind).value_type.to_pandas_dtype()
+        item = cast("pa.ListType[Any]", kind).value_type
         lists: pa.Array[Any] = pa.ListArray.from_arrays(
-            cast(pa.Int32Array, pa.array(offsets)),
-            pa.array(values.astype(target)),
+            cast(pa.Int32Array, _from_numpy(pa.int32(), offsets, None)),
+            _from_numpy(item, values.astype(target), None),
             type=kind,
-            mask=None if mask is None else pa.array(null),
+            mask=None if mask is None else _from_numpy(pa.bool_(), null, None),
         )
         return lists
     pieces = _split(_gather(buf, start, size).tobytes(), size, null)
@@ -363,9 +364,27 @@ def _fixed_array(
 ) -> pa.Array[Any]:
     """A number or boolean column from its (n, width) big-endian value bytes."""
     if oid == PG_BOOL:
-        return pa.array(cells[:, 0] != 0, type=kind, mask=mask)
+        return _from_numpy(kind, cells[:, 0] != 0, mask)
     values = np.ascontiguousarray(cells).view(PG_NUMBERS[oid]).ravel()
-    return pa.array(values.astype(kind.to_pandas_dtype()), type=kind, mask=mask)
+    return _from_numpy(kind, values.astype(kind.to_pandas_dtype()), mask)
+
+
+def _from_numpy(kind: pa.DataType, values: np.ndarray, mask: np.ndarray | None) -> pa.Array[Any]:
+    """An Arrow array of `values` (native-order numbers, or booleans), NULL where `mask`.
+
+    Built from its buffers, not with `pa.array`: given a numpy array, `pa.array` imports
+    pandas (when installed) to check for pandas types, 50 MB of the service's memory.
+    """
+    validity = None
+    nulls = 0
+    if mask is not None and mask.any():
+        validity = pa.py_buffer(cast(Any, np.packbits(~mask, bitorder="little")))
+        nulls = int(mask.sum())
+    if values.dtype == np.bool_:
+        data = pa.py_buffer(cast(Any, np.packbits(values, bitorder="little")))
+    else:
+        data = pa.py_buffer(cast(Any, np.ascontiguousarray(values)))
+    return pa.Array.from_buffers(kind, len(values), [validity, data], null_count=nulls)
 
 
 def _flat_array(
