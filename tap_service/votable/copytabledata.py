@@ -60,6 +60,9 @@ _ILLEGAL = (
     + "\\uFFFE\\uFFFF'"
 )
 _QUESTION_MARKS = "'" + "?" * (8 + 2 + 18 + 2) + "'"
+#: The same characters as a regular expression: a test for them costs a tenth of translate's
+#: scan, which made the 10-column benchmark query's COPY twice as long where none occurs.
+_ILLEGAL_PATTERN = "E'[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f\\uFFFE\\uFFFF]'"
 QUOTE = b"\x01"
 
 
@@ -106,7 +109,10 @@ def td_sql(shape: Shape, oid: int, name: str) -> str | None:
 
 def xml_text_sql(text: str) -> str:
     """`fields.xml_text` in SQL: XML-illegal characters as ``?``, then ``&``, ``<``, ``>``."""
-    cleaned = f"translate({text}, {_ILLEGAL}, {_QUESTION_MARKS})"
+    cleaned = (
+        f"CASE WHEN {text} ~ {_ILLEGAL_PATTERN} "
+        f"THEN translate({text}, {_ILLEGAL}, {_QUESTION_MARKS}) ELSE {text} END"
+    )
     return f"replace(replace(replace({cleaned}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
 
 

@@ -51,6 +51,10 @@ TABLEDATA_EXPRESSIONS: list[tuple[str, OutputColumn]] = [
         OutputColumn("padded", "char", "5"),
     ),
     ("'<' || i::text || '>'", OutputColumn("varchar", "unicodeChar", "8*")),
+    (  # every C0 control (but NUL, which text cannot hold), and U+FFFD to U+10010
+        "'a' || chr(CASE WHEN i <= 40 THEN i ELSE 65492 + i END) || 'z'",
+        OutputColumn("one_char", "unicodeChar", "*"),
+    ),
     (
         "CASE i % 8 WHEN 0 THEN NULL WHEN 1 THEN ARRAY[]::float8[] "
         "WHEN 2 THEN ARRAY[1.5, NULL]::float8[] WHEN 3 THEN ARRAY[1, 2, 3]::float8[] "
