@@ -8,6 +8,7 @@ an iterator of ``bytes`` chunks; `tap_service.formats` maps RESPONSEFORMAT value
 from __future__ import annotations
 
 from tap_service.votable.copyplan import BinaryCopy, CopyPlan
+from tap_service.votable.copytabledata import TabledataCopy, copy_tabledata
 from tap_service.votable.copytext import DelimitedCopy, copy_csv, copy_tsv
 from tap_service.votable.delimited import write_csv, write_tsv
 from tap_service.votable.document import (
@@ -50,10 +51,12 @@ __all__ = [
     "Row",
     "RowSource",
     "Serialization",
+    "TabledataCopy",
     "TimeSys",
     "UnsupportedColumn",
     "copy_csv",
     "copy_parquet",
+    "copy_tabledata",
     "copy_tsv",
     "describe_types",
     "error_document",

@@ -120,8 +120,8 @@ def cell_sql(shape: Shape, oid: int, name: str, *, tsv: bool = False) -> str | N
 
 
 def _string_sql(oid: int, name: str) -> str | None:
-    if oid == 1042:  # bpchar: a cast to text would drop the padding psycopg keeps
-        return f"concat({name})"
+    if oid == 1042:  # bpchar: a cast to text would drop the padding psycopg keeps, and
+        return f"CASE WHEN {name} IS NOT NULL THEN concat({name}) END"  # concat(NULL) is ''"
     if oid in PG_TEXTS:
         return f"{name}::text"
     if oid in (PG_UUID, 21, 23, 20):

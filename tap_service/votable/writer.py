@@ -11,7 +11,7 @@ TABLE are closed and a trailing `QUERY_STATUS=ERROR` INFO carries the message (D
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from adql import OutputColumn
@@ -116,15 +116,30 @@ def _chunks(
     serialization: Serialization,
     descriptor: Descriptor | None = None,
 ) -> Iterator[bytes]:
-    yield start
+    if isinstance(encoder, TabledataEncoder):
+        body = (encoder.encode(batch).encode("utf-8") for batch in batches)
+        return framed(start, body, batches, source, serialization, descriptor)
     base64 = Base64Lines()
+    body = (base64.feed(encoder.encode(batch)) for batch in batches)
+    return framed(start, body, batches, source, serialization, descriptor, base64.finish)
+
+
+def framed(
+    start: bytes,
+    body: Iterable[bytes],
+    batches: Iterator[object],
+    source: RowSource | CopySource,
+    serialization: Serialization,
+    descriptor: Descriptor | None = None,
+    finish: Callable[[], bytes] = bytes,
+) -> Iterator[bytes]:
+    """`start`, the encoded `body` (made from `batches`, which are closed at the end, also
+    when the client went away), then `finish()` and the tail: OVERFLOW if `source` says so,
+    or, if reading failed midway, the DATA and TABLE closed and a QUERY_STATUS=ERROR INFO."""
+    yield start
     error: str | None = None
     try:
-        for batch in batches:
-            if isinstance(encoder, TabledataEncoder):
-                chunk = encoder.encode(batch).encode("utf-8")
-            else:
-                chunk = base64.feed(encoder.encode(batch))
+        for chunk in body:
             if chunk:
                 yield chunk
     except Exception as exc:  # the status line is sent: report in the document (DALI 4.4.2)
@@ -134,7 +149,7 @@ def _chunks(
         close = getattr(batches, "close", None)
         if close is not None:
             close()  # releases the cursor also when the client went away
-    end = base64.finish() + data_end(serialization).encode("utf-8")
+    end = finish() + data_end(serialization).encode("utf-8")
     overflow = False if error is not None else bool(source.overflow)
     yield end + tail(overflow=overflow, error=error, descriptor=descriptor).encode("utf-8")
 

@@ -1,10 +1,13 @@
-"""Every published table, written from COPY and from the cursor: the same CSV, TSV, Parquet.
+"""Every published table, written from COPY and from the cursor: the same CSV, TSV, Parquet and
+VOTable TABLEDATA.
 
 The archive fixture holds a complete graph (lcdb tables, TAP_SCHEMA, ivoa.obscore with its
 s_region text and the hidden s_region_shape array behind it). Each table's ``SELECT *`` runs
 twice through `open_query`, once with the format's `CopyPlan` and once without (the cursor
 and the Python writer, what the service did before), and the documents must agree: CSV and
-TSV cell for cell (floats by value, see `votable.copytext`), Parquet value for value.
+TSV cell for cell (floats by value, see `votable.copytext`), Parquet value for value,
+TABLEDATA byte for byte around the rows and cell for cell within them, and as astropy reads
+it over HTTP (and votlint accepts it).
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+from astropy.io.votable import parse
 from starlette.testclient import TestClient
 
 from adql import Compiled
@@ -26,6 +33,7 @@ from tap_service.execute import CopiedRows, CursorRows, open_query
 from tap_service.service import Service
 from tests.lcdb.support import Graph
 from tests.service_fixtures import SERVICE_SETTINGS
+from tests.tap_service.votable.test_copytabledata import split
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +57,7 @@ def published(service: Service) -> list[str]:
 CURSOR_ONLY = {
     "csv": {"lcdb.instrument"},
     "tsv": {"lcdb.instrument"},
+    "votable/td": {"lcdb.instrument"},
     "parquet": {
         "lcdb.fits_frame",
         "lcdb.instrument",
@@ -159,7 +168,115 @@ HEAVY = (
 )
 
 
-@pytest.mark.parametrize("alias", ["votable", "csv", "tsv", "parquet"])
+def sync(client: TestClient, query: str, fmt: str, maxrec: int) -> bytes:
+    params = {"LANG": "ADQL", "QUERY": query, "RESPONSEFORMAT": fmt, "MAXREC": str(maxrec)}
+    response = client.get("/tap/sync", params=params)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def astropy_values(body: bytes) -> dict[str, list[object]]:
+    """Each column of the first table as astropy reads it: plain values, None when masked."""
+    array = parse(io.BytesIO(body), verify="ignore").get_first_table().array
+    return {name: [_plain(cell) for cell in array[name]] for name in array.dtype.names}
+
+
+def _plain(cell: object) -> object:
+    if cell is np.ma.masked:
+        return None
+    if isinstance(cell, np.ndarray):
+        return [_plain(x) for x in np.ma.asarray(cell).ravel()]
+    value = cell.item() if isinstance(cell, np.generic) else cell
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    return value
+
+
+def test_published_tables_as_tabledata_from_copy(
+    service_and_engine: tuple[Service, sa.Engine], client: TestClient
+) -> None:
+    """In process, COPY against cursor: the same head and tail, every cell the same (floats
+    by value). Over /tap/sync, what astropy reads from the TABLEDATA and from the BINARY2 of
+    the same query (a writer of its own; over HTTP, since the service's URL is in obscore's
+    access_url) is the same."""
+    service, engine = service_and_engine
+    output = formats.lookup("votable/td")
+    checked = 0
+    cursor_only = set()
+    for table in published(service):
+        query = f"SELECT * FROM {table}"
+        compiled = service.dialect.compile(query, service.catalog, maxrec=500)
+        fallback: set[str] = set()
+        via_copy, via_rows = both(engine, compiled, output, fallback)
+        if fallback:
+            cursor_only.add(table)
+        want_head, want, want_tail = split(via_rows) if b"<TR>" in via_rows else (b"", [], b"")
+        got_head, got, got_tail = split(via_copy) if b"<TR>" in via_copy else (b"", [], b"")
+        assert (got_head, got_tail) == (want_head, want_tail), table
+        assert len(got) == len(want), table
+        for a_row, b_row in zip(want, got, strict=True):
+            for column, a, b in zip(compiled.columns, a_row, b_row, strict=True):
+                same = a == b or (
+                    a is not None
+                    and b is not None
+                    and same_text(a.decode(), b.decode(), column.datatype)
+                )
+                assert same, (table, column.name, a, b)
+        over_http = sync(client, query, "votable/td", 500)
+        binary2 = sync(client, query, "votable/b2", 500)
+        assert astropy_values(over_http) == astropy_values(binary2), table
+        checked += len(want)
+    assert checked > 200
+    assert cursor_only == CURSOR_ONLY["votable/td"]
+    assert engine.pool.checkedout() == 0
+
+
+@pytest.mark.stilts
+def test_votlint_accepts_tabledata_from_copy(
+    client: TestClient, stilts: str, tmp_path: Path
+) -> None:
+    """Arrays (lightcurve values), text, timestamps, uuids and the DataLink descriptor of a
+    COPY TABLEDATA document, and its OVERFLOW status, past STILTS votlint."""
+    queries = [
+        "SELECT * FROM lcdb.dataset",
+        "SELECT * FROM ivoa.obscore",
+        "SELECT * FROM lcdb.observation",
+        "SELECT * FROM TAP_SCHEMA.columns",
+    ]
+    for query in queries:
+        body = sync(client, query, "votable/td", 40)
+        assert b"<TR>" in body, query
+        path = tmp_path / "result.vot"
+        path.write_bytes(body)
+        result = subprocess.run(
+            [stilts, "votlint", "validate=true", f"votable={path}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        remarks = [
+            line
+            for line in (result.stdout + result.stderr).splitlines()
+            if "Empty character value is questionable" not in line  # a NULL char is <TD/>
+        ]
+        assert remarks == [], (query, remarks)
+
+
+def test_tabledata_from_copy_says_overflow_over_http(client: TestClient) -> None:
+    query = "SELECT table_name, column_name, std FROM TAP_SCHEMA.columns"
+    body = sync(client, query, "votable/td", 5)
+    assert body.count(b"<TR>") == 5
+    assert body.endswith(
+        b'</TABLEDATA></DATA>\n</TABLE>\n<INFO name="QUERY_STATUS" value="OVERFLOW"/>\n'
+        b"</RESOURCE>\n</VOTABLE>\n"
+    )
+    assert len(astropy_values(body)["column_name"]) == 5
+    assert b"OVERFLOW" not in sync(client, query, "votable/td", 100_000)
+
+
+@pytest.mark.parametrize("alias", ["votable", "votable/td", "csv", "tsv", "parquet"])
 def test_a_copy_that_fails_midway_is_reported_or_aborts(
     service_and_engine: tuple[Service, sa.Engine], alias: str
 ) -> None:
@@ -189,6 +306,13 @@ def test_a_copy_that_fails_midway_is_reported_or_aborts(
             )
         else:
             assert b'value="ERROR">the query ran longer than the 0.5 s' in body
+            if alias == "votable/td":  # the rows sent, the TABLE closed, then the status
+                assert body.count(b"<TR>") >= 1000
+                assert (
+                    b'</TR>\n</TABLEDATA></DATA>\n</TABLE>\n<INFO name="QUERY_STATUS" value="ERROR">'
+                    in body
+                )
+                assert astropy_values(body)["column_index"]
     assert isinstance(result.failure, Exception)
     assert engine.pool.checkedout() == 0
 
