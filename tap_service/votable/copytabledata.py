@@ -44,6 +44,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from adql import OutputColumn
+from tap_service.votable.copybatch import CopyBatch
 from tap_service.votable.copytext import cell_sql
 from tap_service.votable.document import (
     CooSys,
@@ -54,7 +55,7 @@ from tap_service.votable.document import (
     head,
 )
 from tap_service.votable.fields import _ILLEGAL_XML
-from tap_service.votable.pgcopy import PG_TEXTS, CopySource, Message
+from tap_service.votable.pgcopy import PG_TEXTS, CopySource
 from tap_service.votable.shapes import Shape, shape_of
 from tap_service.votable.writer import framed
 
@@ -161,10 +162,10 @@ def copy_tabledata(
     return framed(start.encode("utf-8"), body, batches, source, Serialization.TABLEDATA, descriptor)
 
 
-def _lines(batch: Sequence[Message]) -> bytes:
+def _lines(batch: CopyBatch) -> bytes:
     """A batch of COPY lines as they go out: a line COPY quoted (it holds a CR or LF) is the
     only place a 0x01 can be, so dropping them unquotes it."""
-    data = b"".join(batch)
+    data = bytes(batch.payload)
     if QUOTE in data:
         return data.replace(QUOTE, b"")
     return data

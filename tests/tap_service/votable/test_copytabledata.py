@@ -128,7 +128,7 @@ def by_copy(
     assert statement is not None, "these types should go through COPY"
     conn.execute("SET extra_float_digits = 1")  # as the executor does for text plans
     copy = CopyOut(conn, statement.encode())
-    source = CopyRows(copy.messages(), types, batch_size=7, row_limit=row_limit, binary=False)
+    source = CopyRows(copy.batches(7), types, row_limit=row_limit, binary=False)
     return b"".join(copy_tabledata(columns, source, infos=INFOS))
 
 
