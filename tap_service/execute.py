@@ -22,6 +22,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.types.string import TextLoader
 from sqlalchemy import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -30,8 +31,9 @@ from tap_service.copyout import CopyOut
 from tap_service.errors import QueryRejected, QueryTimeout, ServiceError, ServiceUnavailable
 from tap_service.prefetch import Prefetched
 from tap_service.votable.copybatch import CopyBatch
+from tap_service.votable.copycasts import BINARY_COPY
 from tap_service.votable.copyplan import CopyPlan
-from tap_service.votable.pgcopy import BINARY_COPY, CopyRows, describe_types
+from tap_service.votable.pgcopy import CopyRows, describe_types
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +265,7 @@ def open_query(
             result.source = copied
         else:
             cursor = driver.cursor(name=f"tap_{uuid.uuid4().hex[:12]}")
+            json_as_text(cursor)
             result.on_close(cursor.close)
             with translated_errors(timeout):
                 cursor.execute(compiled.sql)  # generated SQL: no user text is pasted in
@@ -280,6 +283,13 @@ def open_query(
         result.close()
         raise
     return result
+
+
+def json_as_text(owner: psycopg.Cursor[Any] | psycopg.Connection[Any]) -> None:
+    """Read json and jsonb cells as their text: what a result publishes is the JSON itself
+    (PostgreSQL's spelling, as COPY sends it), not Python's repr of the parsed value."""
+    for name in ("json", "jsonb"):
+        owner.adapters.register_loader(name, TextLoader)
 
 
 def _begin(driver: Driver, timeout: float, setup: Sequence[SessionStep]) -> None:
@@ -329,13 +339,16 @@ def _copied(
     with translated_errors(timeout):
         if not plan.binary:  # text cells: floats in shortest round-trip form, whatever the
             driver.execute("SELECT set_config('extra_float_digits', '1', true)")  # server says
-        copy = CopyOut(driver, statement.encode())
+        copy = CopyOut(driver, statement.sql.encode())
         # Leaving the COPY early cancels it on the server and drains what was sent.
         result.on_close(copy.close)
         batches = copy.batches(batch_size)
         first = list(itertools.islice(batches, 1))  # runs the query: errors surface now
     rows = CopyRows(
-        itertools.chain(first, batches), pg_types, row_limit=compiled.row_limit, binary=plan.binary
+        itertools.chain(first, batches),
+        statement.pg_types,
+        row_limit=compiled.row_limit,
+        binary=plan.binary,
     )
     return CopiedRows(result, rows, interrupt=lambda: driver.cancel_safe(timeout=10))
 

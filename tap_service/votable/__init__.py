@@ -7,7 +7,8 @@ an iterator of ``bytes`` chunks; `tap_service.formats` maps RESPONSEFORMAT value
 
 from __future__ import annotations
 
-from tap_service.votable.copyplan import BinaryCopy, CopyPlan
+from tap_service.votable.copycasts import BINARY_COPY
+from tap_service.votable.copyplan import BinaryCopy, CopyPlan, CopyStatement
 from tap_service.votable.copytabledata import TabledataCopy, copy_tabledata
 from tap_service.votable.copytext import DelimitedCopy, copy_csv, copy_tsv
 from tap_service.votable.delimited import write_csv, write_tsv
@@ -20,7 +21,6 @@ from tap_service.votable.document import (
 )
 from tap_service.votable.fields import Info
 from tap_service.votable.pgcopy import (
-    BINARY_COPY,
     CopyRows,
     CopySource,
     describe_types,
@@ -45,6 +45,7 @@ __all__ = [
     "CopyPlan",
     "CopyRows",
     "CopySource",
+    "CopyStatement",
     "DelimitedCopy",
     "Descriptor",
     "Info",

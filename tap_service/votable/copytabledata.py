@@ -45,7 +45,8 @@ from dataclasses import dataclass, replace
 
 from adql import OutputColumn
 from tap_service.votable.copybatch import CopyBatch
-from tap_service.votable.copytext import cell_sql
+from tap_service.votable.copyplan import CopyStatement
+from tap_service.votable.copytext import JSON_TYPES, cell_sql
 from tap_service.votable.document import (
     CooSys,
     Descriptor,
@@ -81,7 +82,7 @@ class TabledataCopy:
 
     def statement(
         self, sql: str, columns: Sequence[OutputColumn], pg_types: Sequence[int]
-    ) -> str | None:
+    ) -> CopyStatement | None:
         if len(columns) != len(pg_types) or not columns:
             return None
         names = [f"c{i}" for i in range(len(columns))]
@@ -93,14 +94,15 @@ class TabledataCopy:
             cells.append(cell)
         row = " || ".join(["'<TR>'", *cells, "'</TR>'"])
         inner = f"SELECT {row} FROM ({sql}) AS q({', '.join(names)})"
-        return f"COPY ({inner}) TO STDOUT (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')"
+        options = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
+        return CopyStatement(f"COPY ({inner}) TO STDOUT ({options})", tuple(pg_types))
 
 
 def td_sql(shape: Shape, oid: int, name: str) -> str | None:
     """The SQL of one ``<TD>`` element as `TabledataEncoder` writes it, or None."""
     if shape.is_string:
         text = cell_sql(shape, oid, name)
-        if text is not None and oid in PG_TEXTS:
+        if text is not None and (oid in PG_TEXTS or oid in JSON_TYPES):
             text = xml_text_sql(text)
     elif shape.scalar or (shape.fixed is None and shape.limit is None):
         text = cell_sql(shape, oid, name)

@@ -41,12 +41,15 @@ import numpy as np
 
 from adql import OutputColumn
 from tap_service.votable.copybatch import CopyBatch
+from tap_service.votable.copyplan import CopyStatement
 from tap_service.votable.delimited import csv_lines, tsv_lines
 from tap_service.votable.document import CooSys, Descriptor, InfoLike, TimeSys
 from tap_service.votable.pgcopy import PG_ARRAYS, PG_BOOL, PG_NUMBERS, PG_TEXTS, CopySource
 from tap_service.votable.shapes import NUMERIC_DTYPES, Shape, shape_of
 
 PG_UUID, PG_TIMESTAMP, PG_TIMESTAMPTZ, PG_DATE, PG_NUMERIC = 2950, 1114, 1184, 1082, 1700
+#: json and jsonb: free text, as the strings are (XML-escaped in TABLEDATA).
+JSON_TYPES = frozenset((114, 3802))
 _FLOATS = frozenset((700, 701))
 _ISO = "'YYYY-MM-DD\"T\"HH24:MI:SS'"
 
@@ -60,7 +63,7 @@ class DelimitedCopy:
 
     def statement(
         self, sql: str, columns: Sequence[OutputColumn], pg_types: Sequence[int]
-    ) -> str | None:
+    ) -> CopyStatement | None:
         if len(columns) != len(pg_types) or not columns:
             return None
         names = [f"c{i}" for i in range(len(columns))]
@@ -78,13 +81,13 @@ class DelimitedCopy:
         options = "FORMAT csv"
         if self.tsv:
             options += ", DELIMITER E'\\t', QUOTE E'\\x01'"
-        return f"COPY ({inner}) TO STDOUT ({options})"
+        return CopyStatement(f"COPY ({inner}) TO STDOUT ({options})", tuple(pg_types))
 
 
 def cell_sql(shape: Shape, oid: int, name: str, *, tsv: bool = False) -> str | None:
     """The SQL text expression of one cell as the Python writer spells it, or None."""
     if shape.is_string:
-        text = _string_sql(oid, name)
+        text = string_sql(oid, name)
         if text is not None and tsv:
             return f"translate({text}, E'\\t\\r\\n', '   ')"
         return text
@@ -119,12 +122,15 @@ def cell_sql(shape: Shape, oid: int, name: str, *, tsv: bool = False) -> str | N
     return f"array_to_string({name}, ' ', '0')"
 
 
-def _string_sql(oid: int, name: str) -> str | None:
+def string_sql(oid: int, name: str) -> str | None:
+    """A cell as the text the Python writers make of the cursor's value (`shapes.as_text`)."""
     if oid == 1042:  # bpchar: a cast to text would drop the padding psycopg keeps, and
         return f"CASE WHEN {name} IS NOT NULL THEN concat({name}) END"  # concat(NULL) is ''"
     if oid in PG_TEXTS:
         return f"{name}::text"
     if oid in (PG_UUID, 21, 23, 20):
+        return f"{name}::text"
+    if oid in JSON_TYPES:  # the cursor reads JSON as its text too (`execute`)
         return f"{name}::text"
     if oid == PG_TIMESTAMP:
         return _iso_sql(name)

@@ -46,7 +46,6 @@ import numpy as np
 from adql import OutputColumn
 from tap_service.votable.binary2 import Piece, Var, assemble, counts, encode_column
 from tap_service.votable.copybatch import PAD, CopyBatch
-from tap_service.votable.copyplan import BinaryCopy
 from tap_service.votable.segments import gather, move
 from tap_service.votable.shapes import NUMERIC_DTYPES, Shape, shape_of
 
@@ -80,11 +79,12 @@ class CopySource(Protocol):
 def transcodable(columns: Sequence[OutputColumn], pg_types: Sequence[int]) -> bool:
     """Whether `CopyTranscoder` handles every (FIELD, PostgreSQL type) pair."""
     return len(columns) == len(pg_types) and all(
-        _supported(shape_of(c), oid) for c, oid in zip(columns, pg_types, strict=True)
+        supported_pair(shape_of(c), oid) for c, oid in zip(columns, pg_types, strict=True)
     )
 
 
-def _supported(shape: Shape, oid: int) -> bool:
+def supported_pair(shape: Shape, oid: int) -> bool:
+    """Whether the transcoder reads a cell of type `oid` into a FIELD of `shape`."""
     if shape.is_string:
         return oid in PG_TEXTS
     if shape.datatype == "boolean":
@@ -408,7 +408,3 @@ def describe_types(connection: object, sql: bytes) -> list[int]:
     if described.status != 1:
         raise ValueError(described.error_message.decode("utf-8", "replace").strip())
     return [described.ftype(i) for i in range(described.nfields)]
-
-
-#: The `CopyPlan` of the BINARY2 transcoder.
-BINARY_COPY = BinaryCopy(transcodable)

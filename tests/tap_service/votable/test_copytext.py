@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from adql import OutputColumn
 from tap_service.copyout import CopyOut
+from tap_service.execute import json_as_text
 from tap_service.votable import (
     BatchSource,
     CopyRows,
@@ -83,6 +84,11 @@ EXPRESSIONS: list[tuple[str, OutputColumn]] = [
         OutputColumn("flux", "float", "*"),
     ),
     ("ARRAY[i, NULL, i + 1]::int4[]", OutputColumn("ints", "long", "*")),
+    (
+        "CASE WHEN i % 5 = 0 THEN NULL ELSE jsonb_build_object('n', i, 'note', "
+        "'a<b & \"c\" ü', 'list', ARRAY[1.5, i]) END",
+        OutputColumn("json", "char", "*"),
+    ),
 ]
 SQL = (
     "SELECT "
@@ -98,6 +104,7 @@ FLOAT_ARRAYS = {"ragged", "flux"}
 def conn(fresh_database_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     url = make_url(fresh_database_url).set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        json_as_text(conn)  # as the service's cursors read JSON
         yield conn
 
 
@@ -115,7 +122,7 @@ def by_copy(
     types = describe_types(conn, sql.encode())
     statement = DelimitedCopy(tsv=tsv).statement(sql, columns, types)
     assert statement is not None, "these types should go through COPY"
-    copy = CopyOut(conn, statement.encode())
+    copy = CopyOut(conn, statement.sql.encode())
     source = CopyRows(copy.batches(7), types, binary=False)
     writer = copy_tsv if tsv else copy_csv
     return b"".join(writer(columns, source))

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from adql import OutputColumn
+from tap_service.execute import json_as_text
 from tap_service.votable import (
+    BINARY_COPY,
     BatchSource,
     CopyRows,
     copy_parquet,
@@ -155,6 +157,71 @@ def test_fixed_width_batches_without_nulls_make_the_same_parquet(
     assert got.schema == want.schema
     assert got.to_pylist() == want.to_pylist()
     assert got.column("i")[12].as_py() is None and got.column("l")[0].as_py() == -(1 << 40)
+
+
+# Types the transcoder has no decoder for: BINARY_COPY casts them in SQL to what the Python
+# writers make of the cursor's values (text, or float8 for numeric in a floating FIELD).
+CAST: list[tuple[str, OutputColumn]] = [
+    ("i", OutputColumn("i", "int")),
+    ("CASE WHEN i % 5 = 0 THEN NULL ELSE md5(i::text)::uuid END", OutputColumn("u", "char", "36")),
+    (
+        "timestamptz '2024-06-01 12:00:00+02' + i * interval '0.25 s'",
+        OutputColumn("tstz", "char", "*", xtype="timestamp"),
+    ),
+    ("timestamp '2024-02-29 23:59:59' + i * interval '1 s'", OutputColumn("ts", "char", "*")),
+    ("date '2024-01-01' + i", OutputColumn("day", "char", "*")),
+    ("CASE WHEN i % 4 = 0 THEN NULL ELSE i / 7.0 END", OutputColumn("n", "double")),
+    ("(i / 3.0)::numeric(20, 12)", OutputColumn("n_float", "float")),
+    (
+        "CASE WHEN i % 3 = 0 THEN NULL ELSE jsonb_build_object('n', i, 'note', 'ü <x>') END",
+        OutputColumn("j", "char", "*"),
+    ),
+    ("'TIC ' || i", OutputColumn("name", "char", "*")),
+]
+CAST_SQL = (
+    "SELECT "
+    + ", ".join(f"{expression} AS {column.name}" for expression, column in CAST)
+    + " FROM generate_series(1, 30) AS g(i) ORDER BY g.i"
+)
+
+
+def test_types_without_a_decoder_are_cast_in_the_copy(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    columns = [column for _, column in CAST]
+    types = describe_types(conn, CAST_SQL.encode())
+    assert not transcodable(columns, types)
+    statement = BINARY_COPY.statement(CAST_SQL, columns, types)
+    assert statement is not None and transcodable(columns, statement.pg_types)
+    json_as_text(conn)  # as the service's cursors read JSON
+    rows = conn.execute(CAST_SQL).fetchall()
+    with conn.cursor() as cursor, cursor.copy(statement.sql) as copy:
+        messages = [bytes(m) for m in copy]
+    source = CopyRows.of_messages(messages, statement.pg_types, batch_size=7)
+    got = b"".join(transcode_binary2(columns, source))
+    assert got == b"".join(write_binary2(columns, BatchSource.of_rows(rows, size=7)))
+    table = read(got).get_first_table().array
+    assert table["tstz"][1] == "2024-06-01T10:00:00.500000"
+    assert table["j"][0] == '{"n": 1, "note": "? <x>"}'  # JSON text; char is ASCII
+    parquet_source = CopyRows.of_messages(messages, statement.pg_types, batch_size=7)
+    want = pq.read_table(io.BytesIO(b"".join(write_parquet(columns, BatchSource.of_rows(rows)))))
+    have = pq.read_table(io.BytesIO(b"".join(copy_parquet(columns, parquet_source))))
+    assert have.to_pylist() == want.to_pylist()
+
+
+def test_pairs_no_cast_serves_stay_with_the_cursor(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    cases = [
+        ("SELECT interval '1 day' AS a", OutputColumn("a", "char", "*")),
+        ("SELECT 1.5::numeric AS a", OutputColumn("a", "long")),
+        ("SELECT ARRAY['a']::text[] AS a", OutputColumn("a", "char", "*")),
+        ("SELECT ARRAY[1.5]::numeric[] AS a", OutputColumn("a", "double", "*")),
+        ("SELECT now() AS a", OutputColumn("a", "double")),
+    ]
+    for sql, column in cases:
+        types = describe_types(conn, sql.encode())
+        assert BINARY_COPY.statement(sql, [column], types) is None, (sql, column)
 
 
 def test_copy_rows_stops_at_the_limit_and_flags_overflow(
