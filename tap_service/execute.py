@@ -33,7 +33,7 @@ from tap_service.prefetch import Prefetched
 from tap_service.votable.copybatch import CopyBatch
 from tap_service.votable.copycasts import BINARY_COPY
 from tap_service.votable.copyplan import CopyPlan
-from tap_service.votable.pgcopy import CopyRows, describe_types
+from tap_service.votable.pgcopy import CopyRows, describe_types, uniform_tuple_size
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +342,8 @@ def _copied(
         copy = CopyOut(driver, statement.sql.encode())
         # Leaving the COPY early cancels it on the server and drains what was sent.
         result.on_close(copy.close)
-        batches = copy.batches(batch_size)
+        uniform = uniform_tuple_size(statement.pg_types) if plan.binary else None
+        batches = copy.batches(batch_size, uniform=uniform)
         first = list(itertools.islice(batches, 1))  # runs the query: errors surface now
     rows = CopyRows(
         itertools.chain(first, batches),

@@ -151,6 +151,14 @@ class CopyTranscoder:
         return np.hstack(pieces).ravel()
 
 
+def uniform_tuple_size(pg_types: Sequence[int]) -> int | None:
+    """Bytes of a COPY BINARY tuple of these types without NULL, if all are of fixed width."""
+    widths = [FIXED_WIDTHS.get(oid) for oid in pg_types]
+    if not widths or any(w is None for w in widths):
+        return None
+    return 2 + sum(4 + w for w in widths if w is not None)
+
+
 class UniformCells:
     """The value bytes of each column, as (n, width) slices, for a batch of tuples in which
     every column is of fixed width and no cell is NULL; None for any other batch.

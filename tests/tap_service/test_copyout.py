@@ -46,3 +46,22 @@ def test_a_failing_copy_raises_the_server_s_error(
         for _ in CopyOut(conn, sql).batches(1000):
             pass
     assert conn.execute("SELECT 1").fetchone() == (1,)  # the session is usable again
+
+
+def test_tuples_of_one_length_with_a_few_others_keep_every_length(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    """`uniform`: the lengths of a run of full tuples are implied, the others noted."""
+    sql = (
+        "COPY (SELECT i::int8, CASE WHEN i % 997 = 0 THEN NULL ELSE i * 0.5 END::float8 "
+        "FROM generate_series(1, 30000) AS i) TO STDOUT (FORMAT binary)"
+    )
+    full = 2 + (4 + 8) * 2
+    batches = list(CopyOut(conn, sql.encode()).batches(5000, uniform=full))
+    plain = list(CopyOut(conn, sql.encode()).batches(5000))
+    got = [message for batch in batches for message in batch]
+    assert got == [message for batch in plain for message in batch]
+    assert len(got) == 30000 + 1  # the header is on the first tuple, the trailer alone
+    assert sum(1 for m in got if len(m) == full - 8) == 30000 // 997
+    for batch in batches:
+        assert len(batch.sizes) == len(batch) and int(batch.sizes.sum()) == batch.nbytes
