@@ -4,7 +4,8 @@ Not a test: run ``python bench/stream.py [--rows N]``. It starts a throw-away em
 PostgreSQL, generates N rows x 10 columns (ints, floats, text, a boolean, a float4[10]
 array, NULLs) with ``generate_series`` into an unlogged table, then in the same run:
 
-* ``COPY (query) TO STDOUT (FORMAT binary)`` read by psycopg: the practical limit;
+* ``COPY (query) TO STDOUT (FORMAT binary)`` read as the service reads it (`copyout`): the
+  practical limit;
 * the same query fetched through a server-side binary cursor (``fetchmany``), no writing;
 * BINARY2, CSV and TABLEDATA written from that cursor to /dev/null;
 * astropy's VOTable BINARY2 writer and ours on the same in-memory 100k-row sample.
@@ -32,6 +33,7 @@ import psycopg
 
 from adql import OutputColumn
 from lcdb.embedded import temporary_server
+from tap_service.copyout import CopyOut
 from tap_service.votable import (
     BatchSource,
     CopyRows,
@@ -44,6 +46,7 @@ from tap_service.votable import (
     write_csv,
     write_tabledata,
 )
+from tap_service.votable.pgcopy import uniform_tuple_size
 
 CREATE = """
 CREATE UNLOGGED TABLE bench_rows AS
@@ -96,8 +99,8 @@ def copy_source(conn: psycopg.Connection[tuple[object, ...]]) -> Iterator[CopyRo
     """The same query as raw COPY BINARY tuples, for the transcoding BINARY2 writer."""
     types = describe_types(conn, QUERY.encode())
     assert transcodable(COLUMNS, types), types
-    with conn.cursor() as cursor, cursor.copy(f"COPY ({QUERY}) TO STDOUT (FORMAT binary)") as copy:
-        yield CopyRows.of_messages(copy, types, batch_size=BATCH)
+    copy = CopyOut(conn, f"COPY ({QUERY}) TO STDOUT (FORMAT binary)".encode())
+    yield CopyRows(copy.batches(BATCH, uniform=uniform_tuple_size(types)), types)
 
 
 def via_copy(conn: psycopg.Connection[tuple[object, ...]]) -> int:
@@ -123,9 +126,9 @@ def timed_cpu(work: Callable[[], int]) -> tuple[float, float, int]:
 
 def copy_binary(conn: psycopg.Connection[tuple[object, ...]]) -> int:
     size = 0
-    with conn.cursor() as cursor, cursor.copy(f"COPY ({QUERY}) TO STDOUT (FORMAT binary)") as copy:
-        for block in copy:
-            size += len(block)
+    copy = CopyOut(conn, f"COPY ({QUERY}) TO STDOUT (FORMAT binary)".encode())
+    for batch in copy.batches(BATCH):  # as the service reads it (tap_service.copyout)
+        size += batch.nbytes
     return size
 
 
