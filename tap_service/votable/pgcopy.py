@@ -8,30 +8,31 @@ tuple is one COPY message (int16 field count, then per field an int32 length, -1
 and the bytes), so with the message lengths we know where each row starts and can walk
 the fields of all rows of a batch at once, one column at a time.
 
-Fast paths: int2/int4/int8/float4/float8 (cast to the FIELD's datatype only when numpy calls
-the cast "safe"), bool, ASCII text into `char` with `*`, and one-dimensional numeric arrays
-without NULL elements into `*` arrays. Anything else in a batch (non-ASCII text, unicodeChar,
-bounded or fixed arraysizes, NULL array elements, multi-dimensional arrays) is decoded to
-Python values for that column and encoded by the ordinary `binary2` code, so the output is
-byte-for-byte what `Binary2Encoder` writes for the rows psycopg would have returned.
-`transcodable` says up front whether every column's PostgreSQL type is handled at all.
-(One visible difference from a *text* cursor: a float4 widened to a double FIELD is the
-exact float32 value here, where a text cursor would parse float4's shortest decimal text.)
+Fast paths: batches of fixed-width columns without NULL (`UniformCells`: every value at
+the same offset of every row, so columns are slices), int2/int4/int8/float4/float8 (cast to
+the FIELD's datatype only when numpy calls the cast "safe"), bool, ASCII text into `char`
+with `*`, and one-dimensional numeric arrays without NULL elements into `*` arrays. Anything
+else in a batch (non-ASCII text, unicodeChar, bounded or fixed arraysizes, NULL array
+elements, multi-dimensional arrays) is decoded to Python values for that column and encoded
+by the ordinary `binary2` code, so the output is byte-for-byte what `Binary2Encoder` writes
+for the rows psycopg would have returned. `transcodable` says up front whether every
+column's PostgreSQL type is handled at all; the types it does not handle (uuid, times,
+numeric, jsonb) are cast in the COPY statement (`copycasts`). (One visible difference from a
+*text* cursor: a float4 widened to a double FIELD is the exact float32 value here, where a
+text cursor would parse float4's shortest decimal text.)
 
-Measured (bench/stream.py, 1M rows x 10 columns incl. a float4[10] array, 2 cores shared
-with other work, load average ~3): COPY BINARY read by psycopg 2.2-3.3 s (300-460k rows/s,
-client CPU 1.0-1.3 s); this writer fed from the same COPY 4.3-7.0 s (client CPU 2.9-3.7 s):
-median per-round ratio to the COPY rate 0.47 and 0.51 in two runs (rounds 0.31-0.58), i.e.
-at the issue's 0.5 target within the noise, not clearly above it. The row writer fed by a
-binary cursor reaches 0.23-0.33 (psycopg's fetch alone is 0.47-0.60). astropy's BINARY2
-writer: 5.7-8.7k rows/s, 18-48x slower than ours on the same in-memory 100k-row sample, and
-it needs the whole table in memory; peak RSS stays ~70-110 MB for our writers.
+Measured over HTTP (bench/stream_http.py, 1M rows, 2 cores, median of 5 rounds, against
+psycopg2 reading the same binary COPY): 4 columns (two bigints, two doubles) 0.41 s,
+x0.51; 10 columns (ints, two float8[10] arrays, text, a double) 2.60 s, x0.52; peak RSS of
+the server under 200 MB. astropy's BINARY2 writer: 18-48x slower than ours on the same
+in-memory 100k-row sample (bench/stream.py), and it needs the whole table in memory.
 
 Use (the executor, `tap_service.execute`): `types = describe_types(conn, sql)`; the format's
-`CopyPlan` (here `BINARY_COPY`, which asks `transcodable(columns, types)`) gives the statement
-``COPY (sql) TO STDOUT (FORMAT binary)`` with the MAXREC+1 limit already in `sql`; its
-messages (`copyout.CopyOut`) are wrapped as `CopyRows(messages, types, row_limit=maxrec)`
-and passed to `transcode_binary2`; otherwise the server-side cursor and the row writer.
+`CopyPlan` (`copycasts.BINARY_COPY`, which asks `transcodable(columns, types)`) gives the
+statement ``COPY (sql) TO STDOUT (FORMAT binary)`` with the MAXREC+1 limit already in `sql`;
+its batches (`copyout.CopyOut.batches`) are wrapped as `CopyRows(batches, types,
+row_limit=maxrec)` and passed to `transcode_binary2`; otherwise the server-side cursor and the
+row writer.
 """
 
 from __future__ import annotations
