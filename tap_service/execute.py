@@ -37,7 +37,6 @@ from tap_service.votable.pgcopy import CopyRows, describe_types, uniform_tuple_s
 
 log = logging.getLogger(__name__)
 
-
 Row = tuple[Any, ...]
 Driver = psycopg.Connection[Row]
 #: Called with the database connection of a query before it starts, so that its owner (an

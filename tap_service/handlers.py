@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -69,8 +69,9 @@ async def _streamed(
     cancellation) instead of whenever the abandoned generator happens to be collected.
     """
     sent = 0
+    chunks = _ahead(answer.body)
     try:
-        async for chunk in _ahead(answer.body):
+        async for chunk in chunks:
             yield chunk
             sent += len(chunk)
             if sent > SMALL_BYTES and not ticket.promoted:
@@ -78,11 +79,12 @@ async def _streamed(
             await ticket.pace()
     finally:
         with anyio.CancelScope(shield=True):
+            await chunks.aclose()  # waits for the chunk a worker thread is making
             await run_in_threadpool(answer.close)
             await admitted.aclose()
 
 
-async def _ahead(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+async def _ahead(chunks: Iterator[bytes]) -> AsyncGenerator[bytes, None]:
     """`chunks`, each made in a worker thread while the one before is being sent.
 
     Why: `iterate_in_threadpool` asks for the next chunk only once the last one is sent, so
