@@ -80,6 +80,21 @@ def both(
     return via_copy, via_rows
 
 
+def published_documents(
+    service: Service, engine: sa.Engine, output: formats.OutputFormat, cursor_only: set[str]
+) -> Iterator[tuple[str, Compiled, bytes, bytes]]:
+    """(table, its query, the document from COPY, from the cursor) for every published table
+    (at most 500 rows); tables whose result the COPY plan left to the cursor go in
+    `cursor_only`."""
+    for table in published(service):
+        compiled = service.dialect.compile(f"SELECT * FROM {table}", service.catalog, maxrec=500)
+        fallback: set[str] = set()
+        via_copy, via_rows = both(engine, compiled, output, fallback)
+        if fallback:
+            cursor_only.add(table)
+        yield table, compiled, via_copy, via_rows
+
+
 def same_text(want: str, got: str, datatype: str) -> bool:
     if want == got:
         return True
@@ -101,13 +116,10 @@ def test_published_tables_as_csv_and_tsv_from_copy(
     service, engine = service_and_engine
     output = formats.lookup(alias)
     checked = 0
-    cursor_only = set()
-    for table in published(service):
-        compiled = service.dialect.compile(f"SELECT * FROM {table}", service.catalog, maxrec=500)
-        fallback: set[str] = set()
-        via_copy, via_rows = both(engine, compiled, output, fallback)
-        if fallback:
-            cursor_only.add(table)
+    cursor_only: set[str] = set()
+    for table, compiled, via_copy, via_rows in published_documents(
+        service, engine, output, cursor_only
+    ):
         if alias == "csv":
             want = list(csv.reader(io.StringIO(via_rows.decode(), newline="")))
             got = list(csv.reader(io.StringIO(via_copy.decode(), newline="")))
@@ -131,14 +143,11 @@ def test_published_tables_as_binary2_from_copy(
     """Byte for byte what the cursor and the row writer make of every published table."""
     service, engine = service_and_engine
     output = formats.lookup("votable")
-    cursor_only = set()
+    cursor_only: set[str] = set()
     rows = 0
-    for table in published(service):
-        compiled = service.dialect.compile(f"SELECT * FROM {table}", service.catalog, maxrec=500)
-        fallback: set[str] = set()
-        via_copy, via_rows = both(engine, compiled, output, fallback)
-        if fallback:
-            cursor_only.add(table)
+    for table, _compiled, via_copy, via_rows in published_documents(
+        service, engine, output, cursor_only
+    ):
         assert via_copy == via_rows, table
         rows += len(parse_single_table(io.BytesIO(via_copy)).array)
     assert rows > 200
@@ -150,13 +159,10 @@ def test_published_tables_as_parquet_from_copy(
 ) -> None:
     service, engine = service_and_engine
     output = formats.lookup("parquet")
-    cursor_only = set()
-    for table in published(service):
-        compiled = service.dialect.compile(f"SELECT * FROM {table}", service.catalog, maxrec=500)
-        fallback: set[str] = set()
-        via_copy, via_rows = both(engine, compiled, output, fallback)
-        if fallback:
-            cursor_only.add(table)
+    cursor_only: set[str] = set()
+    for table, _compiled, via_copy, via_rows in published_documents(
+        service, engine, output, cursor_only
+    ):
         a, b = pq.read_table(io.BytesIO(via_rows)), pq.read_table(io.BytesIO(via_copy))
         assert a.schema == b.schema, table
         assert _nan_as_none(a.to_pylist()) == _nan_as_none(b.to_pylist()), table
@@ -215,14 +221,11 @@ def test_published_tables_as_tabledata_from_copy(
     service, engine = service_and_engine
     output = formats.lookup("votable/td")
     checked = 0
-    cursor_only = set()
-    for table in published(service):
+    cursor_only: set[str] = set()
+    for table, compiled, via_copy, via_rows in published_documents(
+        service, engine, output, cursor_only
+    ):
         query = f"SELECT * FROM {table}"
-        compiled = service.dialect.compile(query, service.catalog, maxrec=500)
-        fallback: set[str] = set()
-        via_copy, via_rows = both(engine, compiled, output, fallback)
-        if fallback:
-            cursor_only.add(table)
         want_head, want, want_tail = split(via_rows) if b"<TR>" in via_rows else (b"", [], b"")
         got_head, got, got_tail = split(via_copy) if b"<TR>" in via_copy else (b"", [], b"")
         assert (got_head, got_tail) == (want_head, want_tail), table
